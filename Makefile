@@ -1,0 +1,55 @@
+# QN-DTI Monitor: every target uses the virtual environment in .venv.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+QNDTI := $(BIN)/qndti
+
+.DEFAULT_GOAL := help
+
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+$(BIN)/qndti: pyproject.toml
+	@command -v $(PY) >/dev/null || PY=python3; $${PY:-$(PY)} -m venv $(VENV) 2>/dev/null || python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $(BIN)/qndti
+
+venv: $(BIN)/qndti ## Create .venv and install the project with its dev tools
+
+jars: venv ## Resolve the Kafka broker jars with Maven into .stack/kafka/lib
+	$(QNDTI) stack fetch
+
+up: venv ## Start the local stack (Kafka in KRaft mode, PostgreSQL) and migrate
+	$(QNDTI) stack up
+	$(QNDTI) db migrate
+
+down: venv ## Stop the local stack (add PURGE=1 to delete its data)
+	$(QNDTI) stack down $(if $(PURGE),--purge,)
+
+status: venv ## Show what the local stack runs and where
+	$(QNDTI) stack status
+
+demo: venv ## Run the live demo: stack, simulator, worker and a live table
+	$(QNDTI) demo
+
+lint: venv ## Lint, format check, type check and architecture contracts
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: venv ## Format the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+unit: venv ## Unit tests only (no services)
+	$(BIN)/pytest tests/unit
+
+test: venv jars ## The full test suite: lint, unit and integration tests against a real Kafka and PostgreSQL
+	$(MAKE) lint
+	$(BIN)/pytest --cov=index_engine --cov-branch --cov-report=term-missing:skip-covered tests
+	$(BIN)/coverage report --include='index_engine/*' --fail-under=100
+
+.PHONY: help venv jars up down status demo lint format unit test

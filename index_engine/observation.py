@@ -1,0 +1,103 @@
+"""Observation v1: the public record connectors produce to ``qndti.observations``.
+
+``decode_observation`` turns the bytes of one Kafka message into a validated :class:`Observation` or raises
+:class:`~index_engine.errors.InvalidObservation` with a stable reason code, which the worker puts on the
+dead-letter topic next to the original bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Final, Literal
+
+import msgspec
+
+from index_engine.catalog import Catalog
+from index_engine.errors import InvalidObservation
+
+Kind = Literal["delta", "cumulative", "gauge"]
+
+MAX_BYTES: Final = 4096
+"""Largest accepted message; a real observation is about 200 bytes."""
+
+FUTURE_TOLERANCE: Final = dt.timedelta(minutes=5)
+"""How far ahead of the worker's clock ``ts`` may be (clock skew between sources and the worker)."""
+
+REASONS: Final = (
+    "too_large",
+    "bad_encoding",
+    "malformed_json",
+    "schema",
+    "naive_timestamp",
+    "future_timestamp",
+    "bad_value",
+    "unknown_metric",
+    "unknown_unit",
+    "unit_not_valid",
+    "kind_mismatch",
+)
+"""Every reason code a rejection can carry."""
+
+
+class Observation(msgspec.Struct, frozen=True, kw_only=True):
+    """One count from a source system for one metric and unit at one time."""
+
+    id: str
+    source: str
+    metric: str
+    unit: str
+    ts: dt.datetime
+    kind: Kind
+    value: float
+
+
+_decoder: Final = msgspec.json.Decoder(Observation)
+_encoder: Final = msgspec.json.Encoder()
+
+
+def encode_observation(observation: Observation) -> bytes:
+    """Serialise an observation as Observation v1 JSON (UTF-8)."""
+    return _encoder.encode(observation)
+
+
+def decode_observation(raw: bytes, catalog: Catalog, now: dt.datetime) -> Observation:
+    """Decode and validate one message; ``now`` is the aware current time used for the future check."""
+    if len(raw) > MAX_BYTES:
+        raise InvalidObservation("too_large", f"{len(raw)} bytes is more than the limit of {MAX_BYTES}")
+    try:
+        obs = _decoder.decode(raw)
+    except UnicodeDecodeError as exc:
+        raise InvalidObservation("bad_encoding", f"not UTF-8: {exc.reason} at byte {exc.start}") from None
+    except msgspec.ValidationError as exc:
+        raise InvalidObservation("schema", str(exc)) from None
+    except msgspec.DecodeError as exc:
+        raise InvalidObservation("malformed_json", str(exc)) from None
+    return validate(obs, catalog, now)
+
+
+def validate(obs: Observation, catalog: Catalog, now: dt.datetime) -> Observation:
+    """Check an observation's values against the catalog and the clock."""
+    if not obs.id or not obs.source:
+        raise InvalidObservation("schema", "id and source must not be empty")
+    if obs.ts.tzinfo is None:
+        raise InvalidObservation("naive_timestamp", f"ts {obs.ts.isoformat()} has no UTC offset")
+    if obs.ts > now + FUTURE_TOLERANCE:
+        raise InvalidObservation("future_timestamp", f"ts {obs.ts.isoformat()} is in the future")
+    if not math.isfinite(obs.value) or obs.value < 0:
+        raise InvalidObservation("bad_value", f"value {obs.value!r} is not a finite number ≥ 0")
+    metric = catalog.metrics.get(obs.metric)
+    if metric is None:
+        raise InvalidObservation(
+            "unknown_metric", f"metric {obs.metric!r} is not in catalog {catalog.version}"
+        )
+    unit = catalog.units.get(obs.unit)
+    if unit is None:
+        raise InvalidObservation("unknown_unit", f"unit {obs.unit!r} is not in catalog {catalog.version}")
+    if not unit.valid_on(obs.ts.date()):
+        raise InvalidObservation("unit_not_valid", f"unit {obs.unit!r} did not exist on {obs.ts.date()}")
+    if obs.kind != metric.kind:
+        raise InvalidObservation(
+            "kind_mismatch", f"metric {obs.metric!r} is observed as {metric.kind}, not {obs.kind}"
+        )
+    return obs
