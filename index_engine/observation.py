@@ -88,16 +88,12 @@ def validate(obs: Observation, catalog: Catalog, now: dt.datetime) -> Observatio
         raise InvalidObservation("bad_value", f"value {obs.value!r} is not a finite number ≥ 0")
     metric = catalog.metrics.get(obs.metric)
     if metric is None:
-        raise InvalidObservation(
-            "unknown_metric", f"metric {obs.metric!r} is not in catalog {catalog.version}"
-        )
+        raise InvalidObservation("unknown_metric", f"metric {obs.metric!r} is not in catalog {catalog.version}")
     unit = catalog.units.get(obs.unit)
     if unit is None:
         raise InvalidObservation("unknown_unit", f"unit {obs.unit!r} is not in catalog {catalog.version}")
     if not unit.valid_on(obs.ts.date()):
         raise InvalidObservation("unit_not_valid", f"unit {obs.unit!r} did not exist on {obs.ts.date()}")
     if obs.kind != metric.kind:
-        raise InvalidObservation(
-            "kind_mismatch", f"metric {obs.metric!r} is observed as {metric.kind}, not {obs.kind}"
-        )
+        raise InvalidObservation("kind_mismatch", f"metric {obs.metric!r} is observed as {metric.kind}, not {obs.kind}")
     return obs

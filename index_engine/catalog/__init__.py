@@ -211,9 +211,7 @@ def _check_references(
 ) -> None:
     for number, unit in enumerate(units.values(), start=2):
         if unit.parent is not None and unit.parent not in units:
-            raise CatalogError(
-                "units.csv", f"unknown parent unit {unit.parent!r}", row=number, field="parent"
-            )
+            raise CatalogError("units.csv", f"unknown parent unit {unit.parent!r}", row=number, field="parent")
     for number, indicator in enumerate(indicators.values(), start=2):
         for name in ("numerator", "denominator"):
             code = getattr(indicator, name)

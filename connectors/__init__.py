@@ -1,0 +1,1 @@
+"""Connectors: turn source systems into Observation v1 records and produce them to Kafka."""

@@ -1,0 +1,5 @@
+"""``python -m qndti``."""
+
+from qndti.cli import main
+
+main()

@@ -1,0 +1,24 @@
+"""The ``qndti`` command: one sub-command group per part of the service."""
+
+from __future__ import annotations
+
+import typer
+
+from qndti.commands import catalog, connectors, db, demo, stack, worker
+
+app = typer.Typer(
+    help="QN-DTI Monitor: real-time monitoring of Quảng Ninh's digital-transformation index.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(stack.app, name="stack")
+app.add_typer(db.app, name="db")
+app.add_typer(catalog.app, name="catalog")
+app.add_typer(connectors.app, name="connectors")
+app.command("worker")(worker.run)
+app.command("demo")(demo.run)
+
+
+def main() -> None:
+    """Entry point of the ``qndti`` script."""
+    app()

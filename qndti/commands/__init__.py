@@ -1,0 +1,27 @@
+"""Sub-commands of ``qndti``."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from qndti.settings import Settings
+
+console = Console(stderr=True)
+
+
+def settings() -> Settings:
+    """Build and validate this process's settings, or exit with a clear message."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        console.print(f"[red]Invalid QNDTI_ settings:[/red]\n{exc}")
+        raise typer.Exit(2) from None
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print an error and return the exit to raise."""
+    console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code)

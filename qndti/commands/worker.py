@@ -1,0 +1,37 @@
+"""``qndti worker``: the Faust worker."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+
+from index_engine.catalog import load_catalog
+from qndti.commands import settings
+from streams.app import WorkerConfig, create_app
+from streams.topics import ensure_topics
+
+
+def run(
+    web_port: int | None = typer.Option(None, help="Port of /metrics and /healthz (default QNDTI_WORKER_WEB_PORT)."),
+    loglevel: str = typer.Option("warning", help="Faust log level."),
+) -> None:
+    """Run a worker: validate observations, keep unit state, roll up, write indicator values."""
+    import faust
+
+    config = settings()
+    asyncio.run(ensure_topics(config.bootstrap(), config.topics(), config.partitions))
+    worker_config = WorkerConfig(
+        kafka_bootstrap=config.bootstrap(),
+        database_url=config.database(),
+        app_id=config.worker_id,
+        topics=config.topics(),
+        partitions=config.partitions,
+        data_dir=config.stack_dir.resolve() / "worker" / config.worker_id,
+        table_store=config.worker_store,
+        web_port=web_port or config.worker_web_port,
+        bucket=config.bucket,
+    )
+    worker_config.data_dir.mkdir(parents=True, exist_ok=True)
+    app = create_app(worker_config, load_catalog())
+    faust.Worker(app, loglevel=loglevel).execute_from_commandline()

