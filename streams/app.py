@@ -42,6 +42,7 @@ class WorkerConfig:
     batch_size: int = 2000
     batch_within: float = 0.5
     bucket: dt.timedelta = dt.timedelta(hours=1)
+    session_timeout: float = 10.0
 
 
 def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegistry | None = None) -> faust.App:
@@ -65,6 +66,9 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
         web_port=config.web_port,
         web_in_thread=False,
         stream_wait_empty=False,
+        # A killed worker's partitions move to the others after this long without heartbeats.
+        broker_session_timeout=config.session_timeout,
+        broker_heartbeat_interval=max(1.0, config.session_timeout / 4),
     )
     topics = config.topics
     source = app.topic(topics.observations, topics.rollup, partitions=config.partitions)
@@ -72,7 +76,14 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
     dead_letters = app.topic(topics.dead_letters, partitions=config.partitions)
     # The changelog partition comes from the key's hash, as for the source topics (not from the "current
     # event", which in a batch may belong to another partition).
-    units = app.Table("unit-state", partitions=config.partitions, use_partitioner=True)
+    units = app.Table(
+        "unit-state",
+        partitions=config.partitions,
+        use_partitioner=True,
+        # bytes keys and values are stored as they are ("raw"): the state has its own msgpack codec.
+        key_type=bytes,
+        value_type=bytes,
+    )
     processor = BatchProcessor(catalog, rollup_topic=topics.rollup)
     sink = PostgresSink(
         config.database_url,

@@ -1,0 +1,87 @@
+"""Shared fixtures: the real stack for integration tests, and factories with sensible defaults."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from qndti.stack import LocalStack
+from streams.db import migrate
+from streams.topics import Topics, ensure_topics
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    """A TCP port free on loopback right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class StackInfo:
+    """Where the test session's Kafka and PostgreSQL answer."""
+
+    kafka_bootstrap: str
+    database_url: str
+
+    def database(self, name: str) -> str:
+        """The URL of another database on the same server."""
+        base, _, _ = self.database_url.rpartition("/")
+        return f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackInfo]:
+    """A real Kafka broker and PostgreSQL server for the whole test session, on free ports.
+
+    Set QNDTI_TEST_KAFKA_BOOTSTRAP and QNDTI_TEST_DATABASE_URL to use running services instead. A service that
+    cannot be started fails the tests that need it; nothing is skipped.
+    """
+    bootstrap = os.environ.get("QNDTI_TEST_KAFKA_BOOTSTRAP")
+    url = os.environ.get("QNDTI_TEST_DATABASE_URL")
+    if bootstrap and url:
+        yield StackInfo(bootstrap, url)
+        return
+    local = LocalStack(
+        home=tmp_path_factory.mktemp("stack"),
+        kafka_port=free_port(),
+        kafka_controller_port=free_port(),
+        postgres_port=free_port(),
+        jars=REPO / ".stack" / "kafka" / "lib",
+    )
+    status = local.up()
+    try:
+        yield StackInfo(status.kafka_bootstrap, status.database_url)
+    finally:
+        local.down(purge=True)
+
+
+@pytest.fixture
+def database_url(stack: StackInfo) -> Iterator[str]:
+    """A fresh, migrated database of its own for one test."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(stack.database("postgres"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = stack.database(name)
+    migrate(url)
+    yield url
+    with psycopg.connect(stack.database("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def topics(stack: StackInfo) -> Topics:
+    """Topic names of its own for one test, created with 4 partitions."""
+    names = Topics.with_prefix(f"t{uuid.uuid4().hex[:10]}")
+    asyncio.run(ensure_topics(stack.kafka_bootstrap, names, partitions=4))
+    return names
