@@ -18,6 +18,7 @@ from index_engine.catalog import Catalog
 from index_engine.errors import InvalidObservation
 from index_engine.observation import decode_observation
 from index_engine.values import indicator_value
+from streams.rows import IndicatorRow
 from streams.state import (
     MetricKey,
     RollupMessage,
@@ -50,20 +51,6 @@ class DeadLetter:
     reason: str
     detail: str
     origin: str
-
-
-@dataclass(frozen=True, slots=True)
-class IndicatorRow:
-    """An indicator's value for a unit and period as of ``ts`` (absolute, so rewriting it is harmless)."""
-
-    indicator_code: str
-    unit_code: str
-    period: int
-    ts: dt.datetime
-    value: float | None
-    numerator: float | None
-    denominator: float | None
-    version: int
 
 
 @dataclass(slots=True)

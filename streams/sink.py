@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 import psycopg
 
-from streams.processor import IndicatorRow
+from streams.rows import IndicatorRow
 
 _UPSERT = """
 INSERT INTO dti.indicator_value
