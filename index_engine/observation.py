@@ -72,6 +72,11 @@ def decode_observation(raw: bytes, catalog: Catalog, now: dt.datetime) -> Observ
     except msgspec.ValidationError as exc:
         raise InvalidObservation("schema", str(exc)) from None
     except msgspec.DecodeError as exc:
+        # Bytes that are not UTF-8 outside a string show up as a syntax error: name the real cause.
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise InvalidObservation("bad_encoding", f"not UTF-8: {bad.reason} at byte {bad.start}") from None
         raise InvalidObservation("malformed_json", str(exc)) from None
     return validate(obs, catalog, now)
 
