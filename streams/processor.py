@@ -80,8 +80,11 @@ class BatchProcessor:
             if applied is not None:
                 unit, metric_key = applied
                 changed.setdefault(unit, set()).add(metric_key)
+                # Rows after every change, so each time bucket holds the value after its last event in
+                # partition order, whatever the batch boundaries (the sink keeps one row per bucket).
+                self._rows(unit, result.states[unit], metric_key, result)
         for unit, keys in changed.items():
-            self._emit(unit, result.states[unit], keys, result)
+            self._rollups(unit, result.states[unit], keys, result)
         return result
 
     def _state(self, unit: str, result: BatchResult, load: Callable[[str], UnitState]) -> UnitState:
@@ -120,25 +123,28 @@ class BatchProcessor:
         changed = apply_observation(self._state(obs.unit, result, load), obs)
         return None if changed is None else (obs.unit, changed)
 
-    def _emit(self, unit: str, state: UnitState, keys: set[MetricKey], result: BatchResult) -> None:
+    def _rollups(self, unit: str, state: UnitState, keys: set[MetricKey], result: BatchResult) -> None:
         parent = self.catalog.units[unit].parent
+        if parent is None:
+            return
         for metric, period in sorted(keys):
             current = effective(state, metric, period)
-            if parent is not None and current is not None:
+            if current is not None:
                 value, ts = current
                 message = RollupMessage(
                     child=unit, metric=metric, period=period, version=state.version, ts=ts, value=value
                 )
                 result.rollups.append((parent, dump_rollup(message)))
-        touched = {(i.code, period) for metric, period in keys for i in self.catalog.indicators_reading(metric)}
-        for code, period in sorted(touched):
-            indicator = self.catalog.indicators[code]
+
+    def _rows(self, unit: str, state: UnitState, key: MetricKey, result: BatchResult) -> None:
+        metric, period = key
+        for indicator in self.catalog.indicators_reading(metric):
             numerator = effective(state, indicator.numerator, period)
             denominator = None if indicator.denominator is None else effective(state, indicator.denominator, period)
             times = [v[1] for v in (numerator, denominator) if v is not None]
             result.rows.append(
                 IndicatorRow(
-                    indicator_code=code,
+                    indicator_code=indicator.code,
                     unit_code=unit,
                     period=period,
                     ts=max(times),

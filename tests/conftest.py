@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import uuid
@@ -63,20 +64,30 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackInfo]:
     try:
         yield StackInfo(status.kafka_bootstrap, status.database_url)
     finally:
-        local.down(purge=True)
+        # The data stays for a post-mortem; pytest removes old temporary folders itself.
+        local.down()
+
+
+@contextlib.contextmanager
+def fresh_database(stack: StackInfo) -> Iterator[str]:
+    """Create a migrated database of its own on the stack's server; drop it afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(stack.database("postgres"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = stack.database(name)
+    try:
+        migrate(url)
+        yield url
+    finally:
+        with psycopg.connect(stack.database("postgres"), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
 def database_url(stack: StackInfo) -> Iterator[str]:
     """A fresh, migrated database of its own for one test."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(stack.database("postgres"), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = stack.database(name)
-    migrate(url)
-    yield url
-    with psycopg.connect(stack.database("postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database(stack) as url:
+        yield url
 
 
 @pytest.fixture

@@ -78,17 +78,24 @@ def service_env(stack: StackInfo, database_url: str, topics: Topics, tmp_path: P
 def worker_factory(
     stack: StackInfo, database_url: str, topics: Topics, tmp_path: Path
 ) -> Iterator[Callable[..., WorkerProcess]]:
-    """Make worker processes sharing this test's consumer group; all are stopped at the end."""
-    group = f"qndti-test-{uuid.uuid4().hex[:8]}"
+    """Make worker processes sharing this test's consumer group; all are stopped at the end.
+
+    Keyword arguments override the environment: ``database_url``, ``kafka_bootstrap``, ``group``, or any
+    ``QNDTI_*`` variable.
+    """
+    default_group = f"qndti-test-{uuid.uuid4().hex[:8]}"
     made: list[WorkerProcess] = []
 
-    def make(**extra: str) -> WorkerProcess:
+    def make(
+        *, database: str | None = None, bootstrap: str | None = None, group: str | None = None, **extra: str
+    ) -> WorkerProcess:
+        target = StackInfo(bootstrap or stack.kafka_bootstrap, stack.database_url)
         env = service_env(
-            stack,
-            database_url,
+            target,
+            database or database_url,
             topics,
             tmp_path,
-            QNDTI_WORKER_ID=group,
+            QNDTI_WORKER_ID=group or default_group,
             QNDTI_WORKER_WEB_PORT=str(free_port()),
             **extra,
         )
