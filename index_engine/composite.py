@@ -18,49 +18,57 @@ _EPSILON = 1e-12
 """Tolerance for comparing sums of weights, so 6 of 9 equal weights count as exactly 2/3."""
 
 
-def pillar_score(catalog: Catalog, pillar: str, results: Iterable[IndicatorResult]) -> PillarScore:
-    """Weighted mean of the scores of the pillar's indicators that apply to the unit and have fresh data.
-
-    An indicator applies when it has a target for the unit (results for indicators that don't apply at all are
-    never produced). Coverage is the fresh, scored weight over the applicable weight.
-    """
-    applicable: list[float] = []
-    weights: list[float] = []
-    weighted: list[float] = []
-    scored: list[str] = []
-    for result in results:
-        indicator = catalog.indicators[result.indicator]
-        if indicator.pillar != pillar or result.target is None:
-            continue
-        weight = catalog.indicator_weight(result.indicator)
-        applicable.append(weight)
-        if result.fresh and result.score is not None:
-            weights.append(weight)
-            weighted.append(weight * result.score)
-            scored.append(result.indicator)
-    pillar_weight = catalog.pillars[pillar].weight
-    total = math.fsum(applicable)
-    if total == 0:
-        return PillarScore(
-            pillar=pillar, weight=pillar_weight, score=None, coverage=0.0, applicable=False, indicators=()
-        )
-    covered = math.fsum(weights)
-    coverage = covered / total
-    score = math.fsum(weighted) / covered if coverage + _EPSILON >= MIN_COVERAGE else None
-    return PillarScore(
-        pillar=pillar,
-        weight=pillar_weight,
-        score=score,
-        coverage=coverage,
-        applicable=True,
-        indicators=tuple(scored),
-    )
-
-
 def pillar_scores(catalog: Catalog, results: Iterable[IndicatorResult]) -> tuple[PillarScore, ...]:
-    """The score of every pillar, in catalog order."""
-    materialised = tuple(results)
-    return tuple(pillar_score(catalog, pillar, materialised) for pillar in catalog.pillars)
+    """The score of every pillar for one unit's results, in catalog order.
+
+    A pillar's score is the weighted mean of the scores of its indicators that apply to the unit and have
+    fresh data. An indicator applies when it has a target for the unit (results for indicators that don't
+    apply at all are never produced). Coverage is the fresh, scored weight over the applicable weight; below
+    2/3 the score is withheld.
+    """
+    indicators, weights = catalog.indicators, catalog.indicator_weights
+    groups: dict[str, _Sums] = {pillar: _Sums() for pillar in catalog.pillars}
+    for result in results:
+        if result.target is None:
+            continue
+        sums = groups[indicators[result.indicator].pillar]
+        weight = weights.get(result.indicator, 1.0)
+        sums.applicable.append(weight)
+        if result.fresh and result.score is not None:
+            sums.covered.append(weight)
+            sums.weighted.append(weight * result.score)
+            sums.scored.append(result.indicator)
+    return tuple(sums.score(catalog.pillars[pillar].weight, pillar) for pillar, sums in groups.items())
+
+
+class _Sums:
+    """The running sums of one pillar."""
+
+    __slots__ = ("applicable", "covered", "scored", "weighted")
+
+    def __init__(self) -> None:
+        self.applicable: list[float] = []
+        self.covered: list[float] = []
+        self.weighted: list[float] = []
+        self.scored: list[str] = []
+
+    def score(self, weight: float, pillar: str) -> PillarScore:
+        total = math.fsum(self.applicable)
+        if total == 0:
+            return PillarScore(
+                pillar=pillar, weight=weight, score=None, coverage=0.0, applicable=False, indicators=()
+            )
+        covered = math.fsum(self.covered)
+        coverage = covered / total
+        score = math.fsum(self.weighted) / covered if coverage + _EPSILON >= MIN_COVERAGE else None
+        return PillarScore(
+            pillar=pillar,
+            weight=weight,
+            score=score,
+            coverage=coverage,
+            applicable=True,
+            indicators=tuple(self.scored),
+        )
 
 
 def unit_index(unit: str, pillars: Iterable[PillarScore]) -> UnitIndex:

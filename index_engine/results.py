@@ -13,8 +13,11 @@ import msgspec
 from index_engine.status import Status
 
 
-class IndicatorResult(msgspec.Struct, frozen=True, kw_only=True):
-    """One indicator for one unit at one time: value, score, trajectory and status, with every input."""
+class IndicatorResult(msgspec.Struct, frozen=True, gc=False):
+    """One indicator for one unit at one time: value, score, trajectory and status, with every input.
+
+    Fields are positional as well (the engine builds these on its hot path); keep their order.
+    """
 
     indicator: str
     unit: str
@@ -43,7 +46,7 @@ class IndicatorResult(msgspec.Struct, frozen=True, kw_only=True):
         return self.shortfall is not None and self.tolerance is not None and self.shortfall > self.tolerance
 
 
-class PillarScore(msgspec.Struct, frozen=True, kw_only=True):
+class PillarScore(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A unit's score on one pillar; ``score`` is ``None`` when withheld or when nothing applies."""
 
     pillar: str
@@ -55,7 +58,7 @@ class PillarScore(msgspec.Struct, frozen=True, kw_only=True):
     """The indicators whose scores were averaged."""
 
 
-class UnitIndex(msgspec.Struct, frozen=True, kw_only=True):
+class UnitIndex(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A unit's composite index, 0–1 and ×1000 points, over the pillars that have a score."""
 
     unit: str
@@ -66,7 +69,7 @@ class UnitIndex(msgspec.Struct, frozen=True, kw_only=True):
     """The sum of the weights of the pillars that entered the index, before renormalising."""
 
 
-class Rank(msgspec.Struct, frozen=True, kw_only=True):
+class Rank(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A unit's place in its peer group (1 is best; tied units share a place)."""
 
     unit: str
@@ -75,7 +78,7 @@ class Rank(msgspec.Struct, frozen=True, kw_only=True):
     of: int
 
 
-class Scorecard(msgspec.Struct, frozen=True, kw_only=True):
+class Scorecard(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Everything evaluated for one unit at one time."""
 
     unit: str

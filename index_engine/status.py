@@ -66,11 +66,14 @@ _LABELS: Final = {
 _SEVERITY: Final = {Status.ON_TRACK: 1, Status.AT_RISK: 2, Status.OFF_TRACK: 3, Status.DETERIORATING: 4}
 
 
+def stale_cutoff(now: dt.datetime, cadence_hours: float) -> dt.datetime:
+    """Data that last came at or before this time is stale: 1.5× the expected cadence before ``now``."""
+    return now - dt.timedelta(hours=STALE_AFTER * cadence_hours)
+
+
 def is_fresh(last_seen: dt.datetime | None, now: dt.datetime, cadence_hours: float) -> bool:
     """Whether data arrived within 1.5× the expected cadence; at exactly 1.5× it is already stale."""
-    if last_seen is None:
-        return False
-    return (now - last_seen).total_seconds() < STALE_AFTER * cadence_hours * 3600
+    return last_seen is not None and last_seen > stale_cutoff(now, cadence_hours)
 
 
 def progress_status(progress: float) -> Status:
@@ -88,7 +91,6 @@ def classify(
     value: float | None,
     target: float | None,
     progress: float | None,
-    *,
     fresh: bool,
     completed: bool = False,
     direction: Direction = "up",

@@ -141,6 +141,16 @@ class Catalog:
     indicator_weights: Mapping[str, float] = field(default_factory=dict)
     targets: Mapping[TargetKey, Target] = field(repr=False, default_factory=dict)
     completions: Mapping[TargetKey, Completion] = field(repr=False, default_factory=dict)
+    _unit_targets: Mapping[tuple[str, int], Mapping[str, Target]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        by_unit: dict[tuple[str, int], dict[str, Target]] = {}
+        for target in self.targets.values():
+            by_unit.setdefault((target.unit, target.period), {})[target.indicator] = target
+        # A derived index of the targets; frozen, so set once here.
+        object.__setattr__(self, "_unit_targets", by_unit)
 
     def children(self, unit_code: str) -> tuple[str, ...]:
         """The direct children of a unit, in catalog order."""
@@ -165,6 +175,10 @@ class Catalog:
     def target(self, indicator: str, unit: str, period: int) -> Target | None:
         """The target of an indicator for a unit and period, if the plan sets one."""
         return self.targets.get((indicator, unit, period))
+
+    def unit_targets(self, unit: str, period: int) -> Mapping[str, Target]:
+        """The targets of a unit for a period, by indicator code."""
+        return self._unit_targets.get((unit, period), {})
 
     def completion(self, indicator: str, unit: str, period: int) -> Completion | None:
         """The lead unit's confirmation that the indicator is completed, if there is one."""
