@@ -75,24 +75,23 @@ def make_result(**overrides: Any) -> IndicatorResult:
 def evaluate(
     value: float | None,
     *,
-    indicator: Indicator | None = None,
     target: Target | None = None,
+    no_target: bool = False,
     now: dt.datetime = MID_2023,
     seen_hours_ago: float | None = 1.0,
     completed: bool = False,
     history: tuple[tuple[dt.datetime, float], ...] = (),
 ) -> IndicatorResult | None:
-    """Evaluate CQS-04-like data whose value is ``value`` % (numerator over a denominator of 1000)."""
-    indicator = indicator or make_indicator()
+    """Evaluate a one-metric indicator (cadence 24 h) whose value is ``value``, against B=70, T=80 by default."""
+    indicator = make_indicator(denominator=None, scale=1.0)
     reading = Reading(
-        numerator=None if value is None else value * 10,
-        denominator=1000.0,
+        numerator=value,
+        denominator=None,
         last_seen=None if seen_hours_ago is None else now - dt.timedelta(hours=seen_hours_ago),
         history=history,
     )
-    return evaluate_indicator(
-        indicator, "QN", reading, target or make_target(), catalog_moment(CATALOG, now), completed=completed
-    )
+    target = None if no_target else target or make_target()
+    return evaluate_indicator(indicator, "QN", reading, target, catalog_moment(CATALOG, now), completed=completed)
 
 
 @pytest.fixture
