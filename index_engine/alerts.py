@@ -97,8 +97,8 @@ def _hysteresis(
 ) -> tuple[Status | None, Status | None, bool]:
     """The new settled and pending statuses, and whether the settled status just got worse."""
     current = 0 if settled is None else settled.severity
-    if status.severity <= current:
-        # Improvements and equal statuses settle at once.
+    if status.severity <= current or not status.is_problem:
+        # Improvements, equal statuses and harmless ones settle at once: only a problem needs confirming.
         return status, None, False
     if pending is None or pending.severity <= current:
         return settled, status, False
