@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from index_engine.catalog import CATALOG_ROOT, DEFAULT_VERSION, Catalog, load_catalog
-from index_engine.evaluate import evaluate_unit, evaluate_units
+from index_engine.evaluate import catalog_moment, evaluate_unit, evaluate_units
 from index_engine.periods import LOCAL_TZ
 from index_engine.status import Status
 
@@ -105,3 +105,12 @@ def test_completion_counts_from_its_confirmation_day(tmp_path: Path, confirmed_o
     values, seen = province_data(catalog, H1_REFERENCE[:1], H1_END)
     card = evaluate_unit(catalog, "QN", H1_END, values, seen)
     assert next(r for r in card.results if r.indicator == "CQS-04").status is status
+
+
+def test_indicators_that_do_not_apply_are_left_out(catalog: Catalog) -> None:
+    # Cô Tô has no hospital: a fresh zero denominator means XHS-06 does not apply there.
+    values = {"COTO": {"hospital.total": 0.0, "hospital.emr": 0.0}}
+    seen = {"COTO": {"hospital.total": H1_END, "hospital.emr": H1_END}}
+    (card,) = evaluate_units(catalog, ["COTO"], catalog_moment(catalog, H1_END), values, seen)
+    assert "XHS-06" not in {r.indicator for r in card.results}
+    assert len(card.results) == len(catalog.indicators) - 1
