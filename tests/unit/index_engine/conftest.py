@@ -82,7 +82,7 @@ def evaluate(
     completed: bool = False,
     history: tuple[tuple[dt.datetime, float], ...] = (),
 ) -> IndicatorResult | None:
-    """Evaluate a one-metric indicator (cadence 24 h) whose value is ``value``, against B=70, T=80 by default."""
+    """Evaluate a one-metric indicator (cadence 24 h) valued ``value``, against B=70, T=80 by default."""
     indicator = make_indicator(denominator=None, scale=1.0)
     reading = Reading(
         numerator=value,
@@ -91,12 +91,14 @@ def evaluate(
         history=history,
     )
     target = None if no_target else target or make_target()
-    return evaluate_indicator(indicator, "QN", reading, target, catalog_moment(CATALOG, now), completed=completed)
+    return evaluate_indicator(
+        indicator, "QN", reading, target, catalog_moment(CATALOG, now), completed=completed
+    )
 
 
 @pytest.fixture
 def catalog_copy(tmp_path: Path) -> Callable[[str, Callable[[str], str]], Path]:
-    """Copy the bundled catalog to ``tmp_path`` and rewrite one of its files; returns the root to load from."""
+    """Copy the bundled catalog to ``tmp_path`` and rewrite one file; returns the root to load from."""
 
     def copy(file: str, edit: Callable[[str], str]) -> Path:
         folder = tmp_path / DEFAULT_VERSION

@@ -43,9 +43,11 @@ def test_h1_2023_reference_figures_are_all_achieved(catalog: Catalog) -> None:
     for code, _, _ in H1_REFERENCE:
         assert results[code].status is Status.ACHIEVED, code
         assert results[code].score == 1.0
-        assert results[code].attainment is not None and results[code].attainment >= 1
+        assert results[code].attainment is not None
+        assert results[code].attainment >= 1
     # Indicators without data are stale, not zero.
-    assert results["CQS-01"].status is Status.STALE and results["CQS-01"].value is None
+    assert results["CQS-01"].status is Status.STALE
+    assert results["CQS-01"].value is None
 
 
 def test_province_rolls_up_localities_by_summing_counts(catalog: Catalog) -> None:
@@ -55,9 +57,12 @@ def test_province_rolls_up_localities_by_summing_counts(catalog: Catalog) -> Non
         # Cẩm Phả has no denominator: CQS-04 does not apply to it and its numerator is left out.
         "CAMPHA": {"dossier.processed_online": 500.0},
     }
-    seen = {u: {m: H1_END for m in v} for u, v in values.items()}
+    seen = {u: dict.fromkeys(v, H1_END) for u, v in values.items()}
     halong, coto, province = evaluate_units(catalog, ["HALONG", "COTO", "QN"], H1_END, values, seen)
-    cqs04 = {card.unit: next(r for r in card.results if r.indicator == "CQS-04") for card in (halong, coto, province)}
+    cqs04 = {
+        card.unit: next(r for r in card.results if r.indicator == "CQS-04")
+        for card in (halong, coto, province)
+    }
     assert cqs04["QN"].value == pytest.approx(90.0)  # (890 + 10) / (900 + 100), not the mean of 98.9 and 10
     assert (cqs04["QN"].numerator, cqs04["QN"].denominator) == (900.0, 1000.0)
     assert cqs04["HALONG"].status is Status.ACHIEVED
@@ -70,7 +75,7 @@ def test_own_province_values_take_precedence(catalog: Catalog) -> None:
         "QN": {"dossier.processed": 2000.0, "dossier.processed_online": 1700.0},
         "HALONG": {"dossier.processed": 900.0, "dossier.processed_online": 890.0},
     }
-    seen = {u: {m: H1_END for m in v} for u, v in values.items()}
+    seen = {u: dict.fromkeys(v, H1_END) for u, v in values.items()}
     card = evaluate_unit(catalog, "QN", H1_END, values, seen)
     cqs04 = next(r for r in card.results if r.indicator == "CQS-04")
     assert cqs04.value == pytest.approx(85.0)
@@ -80,7 +85,9 @@ def test_a_unit_without_data_for_any_indicator(catalog: Catalog) -> None:
     card = evaluate_unit(catalog, "HALONG", H1_END, {}, {})
     assert [r.indicator for r in card.results] == list(catalog.indicators)
     assert {r.status for r in card.results} == {Status.STALE, Status.NO_TARGET}
-    assert card.index.value is None and card.period == 2023 and card.at == H1_END
+    assert card.index.value is None
+    assert card.period == 2023
+    assert card.at == H1_END
 
 
 def test_history_feeds_the_projection(catalog: Catalog) -> None:
@@ -99,8 +106,12 @@ def with_completion(tmp_path: Path, confirmed_on: str) -> Catalog:
     return load_catalog(DEFAULT_VERSION, root=tmp_path)
 
 
-@pytest.mark.parametrize(("confirmed_on", "status"), [("2023-06-15", Status.COMPLETED), ("2023-07-15", Status.ACHIEVED)])
-def test_completion_counts_from_its_confirmation_day(tmp_path: Path, confirmed_on: str, status: Status) -> None:
+@pytest.mark.parametrize(
+    ("confirmed_on", "status"), [("2023-06-15", Status.COMPLETED), ("2023-07-15", Status.ACHIEVED)]
+)
+def test_completion_counts_from_its_confirmation_day(
+    tmp_path: Path, confirmed_on: str, status: Status
+) -> None:
     catalog = with_completion(tmp_path, confirmed_on)
     values, seen = province_data(catalog, H1_REFERENCE[:1], H1_END)
     card = evaluate_unit(catalog, "QN", H1_END, values, seen)

@@ -38,7 +38,9 @@ def raw(**overrides: Any) -> bytes:
 
 def test_round_trip() -> None:
     obs = decode_observation(raw(), CATALOG, NOW)
-    assert obs.unit == "HALONG" and obs.value == 1234.0 and obs.ts.utcoffset() == dt.timedelta(hours=7)
+    assert obs.unit == "HALONG"
+    assert obs.value == 1234.0
+    assert obs.ts.utcoffset() == dt.timedelta(hours=7)
     assert decode_observation(encode_observation(obs), CATALOG, NOW) == obs
     assert isinstance(obs, Observation)
 
@@ -76,5 +78,5 @@ def test_clock_skew_within_tolerance_is_accepted() -> None:
 
 def test_non_finite_values_are_bad() -> None:
     obs = msgspec.convert(record(), Observation, strict=False)
-    with pytest.raises(InvalidObservation, match="^bad_value: value nan"):
+    with pytest.raises(InvalidObservation, match=r"^bad_value: value nan"):
         validate(msgspec.structs.replace(obs, value=float("nan")), CATALOG, NOW)

@@ -30,10 +30,9 @@ child_data = st.tuples(counts, counts, st.integers(0, 10_000))
 
 
 def data_for(children: list[str], rows: list[tuple[float, float, int]]):
-    values = {c: {"dossier.processed_online": n, "dossier.processed": d} for c, (n, d, _) in zip(children, rows)}
-    seen = {
-        c: {m: T0 - dt.timedelta(minutes=age) for m in values[c]} for c, (_, _, age) in zip(children, rows)
-    }
+    pairs = list(zip(children, rows, strict=True))
+    values = {c: {"dossier.processed_online": n, "dossier.processed": d} for c, (n, d, _) in pairs}
+    seen = {c: {m: T0 - dt.timedelta(minutes=age) for m in values[c]} for c, (_, _, age) in pairs}
     return values, seen
 
 

@@ -55,6 +55,8 @@ def test_score_is_within_0_and_1(x: float, b: float, t: float, direction: str) -
 
 
 @given(values, values, values, values, directions)
-def test_a_better_value_never_lowers_the_score(x: float, y: float, b: float, t: float, direction: str) -> None:
+def test_a_better_value_never_lowers_the_score(
+    x: float, y: float, b: float, t: float, direction: str
+) -> None:
     worse, better = sorted((x, y)) if direction == "up" else sorted((x, y), reverse=True)
     assert indicator_score(better, b, t, direction) >= indicator_score(worse, b, t, direction)  # type: ignore[arg-type]

@@ -82,22 +82,31 @@ def test_status_boundaries_by_hand(value: float, progress: float, status: Status
 
 def test_exact_boundaries_are_inclusive() -> None:
     on_track, at_risk = evaluate(74.75), evaluate(73.0)
-    assert on_track is not None and on_track.progress == 0.95 and on_track.status is Status.ON_TRACK
-    assert at_risk is not None and at_risk.progress == 0.6 and at_risk.status is Status.AT_RISK
+    assert on_track is not None
+    assert on_track.progress == 0.95
+    assert on_track.status is Status.ON_TRACK
+    assert at_risk is not None
+    assert at_risk.progress == 0.6
+    assert at_risk.status is Status.AT_RISK
 
 
 def test_stale_at_exactly_one_and_a_half_cadences() -> None:
     fresh = evaluate(75.0, seen_hours_ago=35.99)
     stale = evaluate(75.0, seen_hours_ago=36.0)
-    assert fresh is not None and fresh.status is Status.ON_TRACK
-    assert stale is not None and stale.status is Status.STALE and not stale.fresh
+    assert fresh is not None
+    assert fresh.status is Status.ON_TRACK
+    assert stale is not None
+    assert stale.status is Status.STALE
+    assert not stale.fresh
 
 
 def test_completed_only_by_confirmation() -> None:
     achieved = evaluate(85.0)
     completed = evaluate(60.0, completed=True, seen_hours_ago=None)
-    assert achieved is not None and achieved.status is Status.ACHIEVED
-    assert completed is not None and completed.status is Status.COMPLETED
+    assert achieved is not None
+    assert achieved.status is Status.ACHIEVED
+    assert completed is not None
+    assert completed.status is Status.COMPLETED
 
 
 def test_no_target() -> None:
@@ -110,7 +119,9 @@ def test_no_target() -> None:
 def test_not_applicable_or_never_reported() -> None:
     assert evaluate(None) is None
     never = evaluate(None, seen_hours_ago=None)
-    assert never is not None and never.status is Status.STALE and never.value is None
+    assert never is not None
+    assert never.status is Status.STALE
+    assert never.value is None
 
 
 def test_projection_uses_this_periods_points() -> None:
@@ -118,7 +129,8 @@ def test_projection_uses_this_periods_points() -> None:
     result = evaluate(75.0, history=points)
     assert result is not None
     assert result.fit_points == 3
-    assert result.projected is not None and result.projected > 80
+    assert result.projected is not None
+    assert result.projected > 80
 
 
 def test_baseline_meeting_target() -> None:

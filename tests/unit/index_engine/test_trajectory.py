@@ -52,7 +52,6 @@ def test_projection_by_time_weighted_least_squares() -> None:
     assert projected_value(70, 78, 0.6, bent) == pytest.approx(intercept + slope)
 
 
-
 def test_projection_falls_back_when_points_share_one_time() -> None:
     assert projected_value(70, 75, 0.5, [(0.5, 74.0), (0.5, 75.0), (0.5, 76.0)]) == 80
     assert projected_value(70, 75, 0.5, [(0.0, 74.0), (0.0, 75.0), (0.0, 76.0)]) == 80
@@ -63,7 +62,9 @@ def test_projection_falls_back_when_points_share_one_time() -> None:
     st.floats(-100, 100),
     st.floats(-100, 100),
 )
-def test_straight_line_projection_passes_through_the_value(fraction: float, baseline: float, slope: float) -> None:
+def test_straight_line_projection_passes_through_the_value(
+    fraction: float, baseline: float, slope: float
+) -> None:
     value = baseline + slope * fraction
     assert projected_value(baseline, value, fraction) == pytest.approx(baseline + slope, abs=1e-6)
 
