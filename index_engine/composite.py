@@ -26,12 +26,12 @@ def pillar_scores(catalog: Catalog, results: Iterable[IndicatorResult]) -> tuple
     apply at all are never produced). Coverage is the fresh, scored weight over the applicable weight; below
     2/3 the score is withheld.
     """
-    indicators, weights = catalog.indicators, catalog.indicator_weights
+    weights = catalog.indicator_weights
     groups: dict[str, _Sums] = {pillar: _Sums() for pillar in catalog.pillars}
     for result in results:
         if result.target is None:
             continue
-        sums = groups[indicators[result.indicator].pillar]
+        sums = groups[result.pillar]
         weight = weights.get(result.indicator, 1.0)
         sums.applicable.append(weight)
         if result.fresh and result.score is not None:

@@ -72,26 +72,28 @@ def _evaluate(  # the fields of a Reading, unpacked: no Struct to build on the h
     completed: bool,
 ) -> IndicatorResult | None:
     value = indicator_value(indicator, numerator, denominator)
-    fresh = last_seen is not None and last_seen > at.stale_cutoff(indicator.cadence_hours)
+    cutoff = at.cutoffs.get(indicator.cadence_hours) or at.stale_cutoff(indicator.cadence_hours)
+    fresh = last_seen is not None and last_seen > cutoff
     if value is None and fresh:
         return None
     period, fraction = at.period, at.fraction
     score = achieved = expected = projected = progress = shortfall = None
     points = [(elapsed_fraction(period, ts), x) for ts, x in history] if history else ()
     if target is not None and value is not None:
-        b, t, d = target.baseline, target.target, indicator.sign
-        score = indicator_score(value, b, t, indicator.direction)
-        achieved = attainment(value, t, indicator.direction)
+        b, t, direction = target.baseline, target.target, indicator.direction
+        score = indicator_score(value, b, t, direction)
+        achieved = attainment(value, t, direction)
         expected = expected_value(b, t, fraction)
         projected = projected_value(b, value, fraction, [*points, (fraction, value)] if points else ())
-        progress = progress_ratio(projected, b, t, indicator.direction)
-        shortfall = d * (expected - value)
+        progress = progress_ratio(projected, b, t, direction)
+        shortfall = expected - value if direction == "up" else value - expected
     status = classify(
         value, None if target is None else target.target, progress, fresh, completed, indicator.direction
     )
     # Positional: five times cheaper than keywords for twenty fields, and this runs per unit and indicator.
     return IndicatorResult(
         indicator.code,
+        indicator.pillar,
         unit,
         period,
         numerator,

@@ -20,6 +20,7 @@ class IndicatorResult(msgspec.Struct, frozen=True, gc=False):
     """
 
     indicator: str
+    pillar: str
     unit: str
     period: int
     numerator: float | None

@@ -70,11 +70,6 @@ class Indicator:
         """The metric codes this indicator reads."""
         return (self.numerator,) if self.denominator is None else (self.numerator, self.denominator)
 
-    @property
-    def sign(self) -> int:
-        """``d`` of the formulas: +1 when higher is better, -1 when lower is better."""
-        return 1 if self.direction == "up" else -1
-
 
 @dataclass(frozen=True, slots=True)
 class PeerGroup:

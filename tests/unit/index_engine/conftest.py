@@ -48,6 +48,7 @@ def make_result(**overrides: Any) -> IndicatorResult:
     """An on-track CQS-04 result for QN at mid-2023, with some fields changed."""
     base = IndicatorResult(
         indicator="CQS-04",
+        pillar="CQS",
         unit="QN",
         period=2023,
         numerator=76.0,
@@ -68,6 +69,8 @@ def make_result(**overrides: Any) -> IndicatorResult:
         fresh=True,
         status=Status.ON_TRACK,
     )
+    if "indicator" in overrides:
+        overrides.setdefault("pillar", CATALOG.indicators[overrides["indicator"]].pillar)
     fields = {f: getattr(base, f) for f in base.__struct_fields__}
     return IndicatorResult(**{**fields, **overrides})
 
