@@ -47,8 +47,17 @@ format: venv ## Format the code
 unit: venv ## Unit tests only (no services)
 	$(BIN)/pytest tests/unit
 
+coverage: venv ## Branch coverage of the pure core (must stay at 100%)
+	$(BIN)/pytest tests/unit/index_engine --cov=index_engine --cov-branch --cov-report=term-missing --cov-fail-under=100
+
+chaos: venv jars ## Kill -9 a worker at random points 20 times and check exact values
+	QNDTI_CHAOS_ROUNDS=20 $(BIN)/pytest tests/integration/test_faults.py -k kill_9 -v
+
+bench-index: venv ## Benchmark: evaluate 100, 1,000 and 10,000 units × 35 indicators
+	$(BIN)/python bench/index_bench.py
+
 test: venv jars ## The full test suite: lint, unit and integration tests against a real Kafka and PostgreSQL
 	$(MAKE) lint
-	$(BIN)/pytest tests
+	$(BIN)/pytest --cov=index_engine --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=100 tests
 
-.PHONY: help venv jars up down status demo lint format unit test
+.PHONY: help venv jars up down status demo lint format unit coverage chaos bench-index test

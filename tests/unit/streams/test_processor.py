@@ -34,8 +34,10 @@ def test_a_batch_yields_indicator_rows_and_rollups_to_the_parent(processor: Batc
         NOW,
     )
     assert result.accepted == 2
+    # A row after each change; the sink keeps the newest version per time bucket.
     assert [(r.indicator_code, r.unit_code, r.value, r.numerator, r.denominator) for r in result.rows] == [
-        ("CQS-04", "HALONG", 75.0, 150.0, 200.0)
+        ("CQS-04", "HALONG", None, None, 200.0),
+        ("CQS-04", "HALONG", 75.0, 150.0, 200.0),
     ]
     assert {parent for parent, _ in result.rollups} == {"QN"}
     sent = sorted((load_rollup(raw).metric, load_rollup(raw).value) for _, raw in result.rollups)

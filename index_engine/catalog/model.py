@@ -1,0 +1,184 @@
+"""The catalog's records (units, metrics, indicators, targets, weights, completions) and the catalog."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+MetricKind = Literal["delta", "cumulative", "gauge"]
+Direction = Literal["up", "down"]
+Aggregation = Literal["ytd", "latest"]
+WeightLevel = Literal["pillar", "indicator"]
+
+TargetKey = tuple[str, str, int]
+"""``(indicator code, unit code, period)``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """An assessed unit (province, locality, department) valid over a date range."""
+
+    code: str
+    name_vi: str
+    name_en: str
+    kind: str
+    parent: str | None
+    peer_group: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+    def valid_on(self, day: dt.date) -> bool:
+        """Whether the unit exists on ``day``."""
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """A count that connectors observe, with the observation kind sources are expected to send."""
+
+    code: str
+    kind: MetricKind
+    unit_of_measure: str
+    description_vi: str
+    description_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """An indicator: ``numerator / denominator × scale`` over metrics, or one metric alone."""
+
+    code: str
+    pillar: str
+    name_vi: str
+    name_en: str
+    numerator: str
+    denominator: str | None
+    scale: float
+    direction: Direction
+    aggregation: Aggregation
+    cadence_hours: float
+    lead_unit: str
+    source_system: str
+    assumed: bool
+    value_unit: str = ""
+    co_lead_units: tuple[str, ...] = ()
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """The metric codes this indicator reads."""
+        return (self.numerator,) if self.denominator is None else (self.numerator, self.denominator)
+
+
+@dataclass(frozen=True, slots=True)
+class PeerGroup:
+    """A group of units ranked against each other (localities, departments with or without services)."""
+
+    code: str
+    name_vi: str
+    name_en: str
+    ranked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Pillar:
+    """One pillar of the index (CQS, KTS, XHS, NT) with its weight in the unit index."""
+
+    code: str
+    name_vi: str
+    name_en: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The plan for one indicator, unit and period: baseline B, target T and the alert tolerance.
+
+    ``tolerance`` is the shortfall against the expected value E, in the indicator's own unit (percentage
+    points for a percentage), beyond which an alert is raised.
+    """
+
+    indicator: str
+    unit: str
+    period: int
+    baseline: float
+    target: float
+    tolerance: float
+    baseline_assumed: bool
+    target_assumed: bool
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """The lead unit's official confirmation that an indicator is completed for a unit and period."""
+
+    indicator: str
+    unit: str
+    period: int
+    confirmed_on: dt.date
+    reference: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """One version of the catalog."""
+
+    version: str
+    units: Mapping[str, Unit]
+    metrics: Mapping[str, Metric]
+    indicators: Mapping[str, Indicator]
+    _children: Mapping[str, tuple[str, ...]] = field(repr=False, default_factory=dict)
+    peer_groups: Mapping[str, PeerGroup] = field(default_factory=dict)
+    pillars: Mapping[str, Pillar] = field(default_factory=dict)
+    indicator_weights: Mapping[str, float] = field(default_factory=dict)
+    targets: Mapping[TargetKey, Target] = field(repr=False, default_factory=dict)
+    completions: Mapping[TargetKey, Completion] = field(repr=False, default_factory=dict)
+    _unit_targets: Mapping[tuple[str, int], Mapping[str, Target]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_unit: dict[tuple[str, int], dict[str, Target]] = {}
+        for target in self.targets.values():
+            by_unit.setdefault((target.unit, target.period), {})[target.indicator] = target
+        # A derived index of the targets; frozen, so set once here.
+        object.__setattr__(self, "_unit_targets", by_unit)
+
+    def children(self, unit_code: str) -> tuple[str, ...]:
+        """The direct children of a unit, in catalog order."""
+        return self._children.get(unit_code, ())
+
+    def children_on(self, unit_code: str, day: dt.date) -> tuple[str, ...]:
+        """The direct children of a unit that exist on ``day``."""
+        return tuple(c for c in self.children(unit_code) if self.units[c].valid_on(day))
+
+    def indicators_reading(self, metric_code: str) -> tuple[Indicator, ...]:
+        """The indicators whose numerator or denominator is ``metric_code``."""
+        return tuple(i for i in self.indicators.values() if metric_code in i.metrics)
+
+    def indicators_of(self, pillar: str) -> tuple[Indicator, ...]:
+        """The indicators of one pillar, in catalog order."""
+        return tuple(i for i in self.indicators.values() if i.pillar == pillar)
+
+    def indicator_weight(self, code: str) -> float:
+        """An indicator's weight within its pillar: 1 (equal) unless ``weights.csv`` says otherwise."""
+        return self.indicator_weights.get(code, 1.0)
+
+    def target(self, indicator: str, unit: str, period: int) -> Target | None:
+        """The target of an indicator for a unit and period, if the plan sets one."""
+        return self.targets.get((indicator, unit, period))
+
+    def unit_targets(self, unit: str, period: int) -> Mapping[str, Target]:
+        """The targets of a unit for a period, by indicator code."""
+        return self._unit_targets.get((unit, period), {})
+
+    def completion(self, indicator: str, unit: str, period: int) -> Completion | None:
+        """The lead unit's confirmation that the indicator is completed, if there is one."""
+        return self.completions.get((indicator, unit, period))
+
+    def peers(self, peer_group: str, day: dt.date | None = None) -> tuple[str, ...]:
+        """The units of a peer group, in catalog order; only those that exist on ``day`` when given."""
+        return tuple(
+            u.code for u in self.units.values() if u.peer_group == peer_group and (day is None or u.valid_on(day))
+        )

@@ -1,0 +1,83 @@
+import datetime as dt
+import json
+from typing import Any
+
+import msgspec
+import pytest
+
+from index_engine.errors import InvalidObservation
+from index_engine.observation import (
+    MAX_BYTES,
+    REASONS,
+    Observation,
+    decode_observation,
+    encode_observation,
+    validate,
+)
+from tests.unit.index_engine.conftest import CATALOG
+
+NOW = dt.datetime(2023, 6, 30, 10, 0, tzinfo=dt.UTC)
+
+
+def record(**overrides: Any) -> dict[str, Any]:
+    base = {
+        "id": "dvc-1",
+        "source": "dvc",
+        "metric": "dossier.processed",
+        "unit": "HALONG",
+        "ts": "2023-06-30T09:00:00+07:00",
+        "kind": "cumulative",
+        "value": 1234.0,
+    }
+    return {**base, **overrides}
+
+
+def raw(**overrides: Any) -> bytes:
+    return json.dumps(record(**overrides)).encode()
+
+
+def test_round_trip() -> None:
+    obs = decode_observation(raw(), CATALOG, NOW)
+    assert obs.unit == "HALONG"
+    assert obs.value == 1234.0
+    assert obs.ts.utcoffset() == dt.timedelta(hours=7)
+    assert decode_observation(encode_observation(obs), CATALOG, NOW) == obs
+    assert isinstance(obs, Observation)
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (b"{" + b" " * MAX_BYTES + b"}", "too_large"),
+        (b'{"id": "a\xc3\x28"}', "bad_encoding"),
+        (b"\xff\xfe{\x00", "bad_encoding"),
+        (b'{"id": ', "malformed_json"),
+        (msgspec.json.encode({"id": "x"}), "schema"),
+        (raw(value="many"), "schema"),
+        (raw(id=""), "schema"),
+        (raw(source=""), "schema"),
+        (raw(ts="2023-06-30T09:00:00"), "naive_timestamp"),
+        (raw(ts="2023-06-30T10:06:00+00:00"), "future_timestamp"),
+        (raw(value=-1), "bad_value"),
+        (raw(metric="dossier.lost"), "unknown_metric"),
+        (raw(unit="ATLANTIS"), "unknown_unit"),
+        (raw(ts="2022-12-31T09:00:00+07:00"), "unit_not_valid"),
+        (raw(kind="delta"), "kind_mismatch"),
+    ],
+)
+def test_rejections_carry_a_reason(payload: bytes, reason: str) -> None:
+    with pytest.raises(InvalidObservation) as caught:
+        decode_observation(payload, CATALOG, NOW)
+    assert caught.value.reason == reason
+    assert reason in REASONS
+    assert str(caught.value).startswith(f"{reason}: ")
+
+
+def test_clock_skew_within_tolerance_is_accepted() -> None:
+    assert decode_observation(raw(ts="2023-06-30T10:05:00+00:00"), CATALOG, NOW).unit == "HALONG"
+
+
+def test_non_finite_values_are_bad() -> None:
+    obs = msgspec.convert(record(), Observation, strict=False)
+    with pytest.raises(InvalidObservation, match=r"^bad_value: value nan"):
+        validate(msgspec.structs.replace(obs, value=float("nan")), CATALOG, NOW)
