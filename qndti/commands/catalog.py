@@ -35,9 +35,23 @@ def show(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> N
     except CatalogError as exc:
         raise fail(str(exc)) from None
     if as_json:
+        province = next(u.code for u in catalog.units.values() if u.parent is None)
+
+        def describe(code: str) -> dict[str, object]:
+            targets = sorted(
+                (t for t in catalog.targets.values() if t.indicator == code and t.unit == province),
+                key=lambda t: t.period,
+            )
+            return {
+                **dataclasses.asdict(catalog.indicators[code]),
+                "province_target": targets[-1].target if targets else None,
+                "province_targets": [dataclasses.asdict(t) for t in targets],
+            }
+
         payload = {
             "version": catalog.version,
-            "indicators": [dataclasses.asdict(i) for i in catalog.indicators.values()],
+            "province": province,
+            "indicators": [describe(code) for code in catalog.indicators],
             "metrics": [dataclasses.asdict(m) for m in catalog.metrics.values()],
             "units": [dataclasses.asdict(u) for u in catalog.units.values()],
         }
