@@ -74,6 +74,7 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
     source = app.topic(topics.observations, topics.rollup, partitions=config.partitions)
     rollup = app.topic(topics.rollup, partitions=config.partitions)
     dead_letters = app.topic(topics.dead_letters, partitions=config.partitions)
+    alerts = app.topic(topics.alerts, partitions=config.partitions)
     # The changelog partition comes from the key's hash, as for the source topics (not from the "current
     # event", which in a batch may belong to another partition).
     units = app.Table(
@@ -122,6 +123,12 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
                 metrics.dead_letters.labels(letter.reason).inc()
             for parent, raw in result.rollups:
                 await rollup.send(key=parent.encode(), value=raw)
+            for alert in result.alerts:
+                key = f"{alert.decision.indicator}|{alert.decision.unit}".encode()
+                await alerts.send(key=key, value=alert.to_json())
+                metrics.alerts.labels(*(("raised",) if alert.decision.raised else ("resolved",))).inc()
+            for card in result.scorecards:
+                metrics.observe_scorecard(card)
             with metrics.sink_seconds.time():
                 written = await sink.write(result.rows)
             _record(

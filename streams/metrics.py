@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from index_engine.results import Scorecard
+from index_engine.status import Status
+
 
 class WorkerMetrics:
     """Counters, gauges and histograms of one worker process."""
@@ -49,8 +52,36 @@ class WorkerMetrics:
         self.state_writes = Counter(
             "qndti_worker_state_writes_total", "Unit-state writes to the table changelog.", registry=registry
         )
+        self.alerts = Counter(
+            "qndti_worker_alerts_total",
+            "Alert messages published, raised or resolved.",
+            ["change"],
+            registry=registry,
+        )
+        self.indicator_value = Gauge(
+            "qndti_indicator_value",
+            "Latest indicator value per indicator and unit.",
+            ["indicator", "unit"],
+            registry=registry,
+        )
+        self.indicator_status = Gauge(
+            "qndti_indicator_status",
+            "1 for the current status of an indicator and unit, else 0.",
+            ["indicator", "unit", "status"],
+            registry=registry,
+        )
         self.last_batch = Gauge(
             "qndti_worker_last_batch_timestamp_seconds",
             "Unix time the last batch finished.",
             registry=registry,
         )
+
+    def observe_scorecard(self, card: Scorecard) -> None:
+        """Set the indicator gauges from a unit's latest evaluation (labels bounded by the catalog)."""
+        for result in card.results:
+            if result.value is not None:
+                self.indicator_value.labels(result.indicator, card.unit).set(result.value)
+            for status in Status:
+                self.indicator_status.labels(result.indicator, card.unit, status.value).set(
+                    1 if status is result.status else 0
+                )

@@ -17,7 +17,9 @@ import msgspec
 from index_engine.catalog import Catalog
 from index_engine.errors import InvalidObservation
 from index_engine.observation import decode_observation
+from index_engine.results import Scorecard
 from index_engine.values import indicator_value
+from streams.evaluation import Alert, evaluate_state
 from streams.rows import IndicatorRow
 from streams.state import (
     MetricKey,
@@ -61,15 +63,18 @@ class BatchResult:
     rollups: list[tuple[str, bytes]] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     rows: list[IndicatorRow] = field(default_factory=list)
+    scorecards: list[Scorecard] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
     accepted: int = 0
 
 
 class BatchProcessor:
     """Applies batches of messages to unit states, using the catalog for validation and indicators."""
 
-    def __init__(self, catalog: Catalog, rollup_topic: str) -> None:
+    def __init__(self, catalog: Catalog, rollup_topic: str, *, evaluate: bool = True) -> None:
         self.catalog = catalog
         self.rollup_topic = rollup_topic
+        self.evaluate = evaluate
 
     def process(self, messages: Sequence[Message], load: Callable[[str], UnitState], now: dt.datetime) -> BatchResult:
         """Apply ``messages`` in order; ``load`` returns the stored state of a unit, ``now`` is the aware time."""
@@ -84,7 +89,15 @@ class BatchProcessor:
                 # partition order, whatever the batch boundaries (the sink keeps one row per bucket).
                 self._rows(unit, result.states[unit], metric_key, result)
         for unit, keys in changed.items():
-            self._rollups(unit, result.states[unit], keys, result)
+            state = result.states[unit]
+            self._rollups(unit, state, keys, result)
+            if self.evaluate:
+                newest = max((t for m, p in keys if (t := _newest(state, m, p)) is not None), default=None)
+                if newest is None:
+                    continue
+                card, alerts = evaluate_state(self.catalog, unit, state, newest)
+                result.scorecards.append(card)
+                result.alerts.extend(alerts)
         return result
 
     def _state(self, unit: str, result: BatchResult, load: Callable[[str], UnitState]) -> UnitState:
@@ -158,3 +171,8 @@ class BatchProcessor:
                     version=state.version,
                 )
             )
+
+
+def _newest(state: UnitState, metric: str, period: int) -> dt.datetime | None:
+    current = effective(state, metric, period)
+    return None if current is None else current[1]

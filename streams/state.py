@@ -17,6 +17,7 @@ from typing import Final
 
 import msgspec
 
+from index_engine.alerts import AlertState
 from index_engine.observation import Observation
 from index_engine.periods import period_of
 
@@ -47,6 +48,10 @@ class UnitState(msgspec.Struct):
     own: dict[str, Cell] = {}
     children: dict[str, dict[str, Contribution]] = {}
     """Contributions by metric key (``metric|period``), then by child code."""
+    history: dict[str, list[tuple[dt.datetime, float]]] = {}
+    """Daily indicator values by ``indicator|period``, for the projected end value."""
+    alerts: dict[str, AlertState] = {}
+    """Alert hysteresis by indicator code."""
 
 
 class RollupMessage(msgspec.Struct, frozen=True, kw_only=True):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import socket
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,7 +44,7 @@ class StackInfo:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackInfo]:
+def stack() -> Iterator[StackInfo]:
     """A real Kafka broker and PostgreSQL server for the whole test session, on free ports.
 
     Set QNDTI_TEST_KAFKA_BOOTSTRAP and QNDTI_TEST_DATABASE_URL to use running services instead. A service that
@@ -53,8 +55,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackInfo]:
     if bootstrap and url:
         yield StackInfo(bootstrap, url)
         return
+    # Not under pytest's temporary root: pytest resets that to mode 0700 whenever a session starts, and the
+    # PostgreSQL server (a system user when tests run as root) must keep access to its data directory.
     local = LocalStack(
-        home=tmp_path_factory.mktemp("stack"),
+        home=Path(tempfile.mkdtemp(prefix="qndti-test-stack-")),
         kafka_port=free_port(),
         kafka_controller_port=free_port(),
         postgres_port=free_port(),
@@ -64,8 +68,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackInfo]:
     try:
         yield StackInfo(status.kafka_bootstrap, status.database_url)
     finally:
-        # The data stays for a post-mortem; pytest removes old temporary folders itself.
-        local.down()
+        local.down(purge=True)
+        shutil.rmtree(local.home, ignore_errors=True)
 
 
 @contextlib.contextmanager
