@@ -17,19 +17,21 @@ import msgspec
 from index_engine.catalog import Catalog
 from index_engine.errors import InvalidObservation
 from index_engine.observation import decode_observation
+from index_engine.periods import LOCAL_TZ
 from index_engine.results import Scorecard
 from index_engine.values import indicator_value
 from streams.evaluation import Alert, evaluate_state
 from streams.rows import IndicatorRow
 from streams.state import (
-    MetricKey,
+    IndicatorKey,
     RollupMessage,
     UnitState,
     apply_contribution,
     apply_observation,
     dump_rollup,
-    effective,
+    inputs,
     load_rollup,
+    newest,
 )
 
 
@@ -79,25 +81,17 @@ class BatchProcessor:
     def process(self, messages: Sequence[Message], load: Callable[[str], UnitState], now: dt.datetime) -> BatchResult:
         """Apply ``messages`` in order; ``load`` returns the stored state of a unit, ``now`` is the aware time."""
         result = BatchResult()
-        changed: dict[str, set[MetricKey]] = {}
+        changed: dict[str, set[IndicatorKey]] = {}
         for message in messages:
             applied = self._apply(message, result, load, now)
             if applied is not None:
-                unit, metric_key = applied
-                changed.setdefault(unit, set()).add(metric_key)
+                unit, touched = applied
+                changed.setdefault(unit, set()).update(touched)
                 # Rows after every change, so each time bucket holds the value after its last event in
                 # partition order, whatever the batch boundaries (the sink keeps one row per bucket).
-                self._rows(unit, result.states[unit], metric_key, result)
+                self._rows(unit, result.states[unit], touched, result)
         for unit, keys in changed.items():
-            state = result.states[unit]
-            self._rollups(unit, state, keys, result)
-            if self.evaluate:
-                newest = max((t for m, p in keys if (t := _newest(state, m, p)) is not None), default=None)
-                if newest is None:
-                    continue
-                card, alerts = evaluate_state(self.catalog, unit, state, newest)
-                result.scorecards.append(card)
-                result.alerts.extend(alerts)
+            self._finish(unit, result.states[unit], keys, result)
         return result
 
     def _state(self, unit: str, result: BatchResult, load: Callable[[str], UnitState]) -> UnitState:
@@ -108,7 +102,7 @@ class BatchProcessor:
 
     def _apply(
         self, message: Message, result: BatchResult, load: Callable[[str], UnitState], now: dt.datetime
-    ) -> tuple[str, MetricKey] | None:
+    ) -> tuple[str, list[IndicatorKey]] | None:
         def reject(reason: str, detail: str) -> None:
             result.dead_letters.append(DeadLetter(message.key, message.value, reason, detail, message.origin))
 
@@ -119,11 +113,15 @@ class BatchProcessor:
                 reject("bad_rollup", str(exc))
                 return None
             parent = (message.key or b"").decode("utf-8", "replace")
-            if parent not in self.catalog.units or contribution.child not in self.catalog.units:
-                reject("bad_rollup", f"unit {parent!r} or child {contribution.child!r} is not in the catalog")
+            if (
+                parent not in self.catalog.units
+                or contribution.child not in self.catalog.units
+                or contribution.indicator not in self.catalog.indicators
+            ):
+                reject("bad_rollup", f"unit {parent!r}, child or indicator {contribution.indicator!r} is unknown")
                 return None
             changed = apply_contribution(self._state(parent, result, load), contribution)
-            return None if changed is None else (parent, changed)
+            return None if changed is None else (parent, [changed])
         try:
             obs = decode_observation(message.value, self.catalog, now)
         except InvalidObservation as exc:
@@ -133,46 +131,60 @@ class BatchProcessor:
             reject("key_mismatch", f"message key {message.key!r} is not the unit code {obs.unit!r}")
             return None
         result.accepted += 1
-        changed = apply_observation(self._state(obs.unit, result, load), obs)
-        return None if changed is None else (obs.unit, changed)
+        changed_metric = apply_observation(self._state(obs.unit, result, load), obs)
+        if changed_metric is None:
+            return None
+        metric, period = changed_metric
+        return obs.unit, [(i.code, period) for i in self.catalog.indicators_reading(metric)]
 
-    def _rollups(self, unit: str, state: UnitState, keys: set[MetricKey], result: BatchResult) -> None:
-        parent = self.catalog.units[unit].parent
-        if parent is None:
-            return
-        for metric, period in sorted(keys):
-            current = effective(state, metric, period)
-            if current is not None:
-                value, ts = current
-                message = RollupMessage(
-                    child=unit, metric=metric, period=period, version=state.version, ts=ts, value=value
-                )
-                result.rollups.append((parent, dump_rollup(message)))
-
-    def _rows(self, unit: str, state: UnitState, key: MetricKey, result: BatchResult) -> None:
-        metric, period = key
-        for indicator in self.catalog.indicators_reading(metric):
-            numerator = effective(state, indicator.numerator, period)
-            denominator = None if indicator.denominator is None else effective(state, indicator.denominator, period)
-            times = [v[1] for v in (numerator, denominator) if v is not None]
+    def _rows(self, unit: str, state: UnitState, touched: list[IndicatorKey], result: BatchResult) -> None:
+        for code, period in touched:
+            indicator = self.catalog.indicators[code]
+            ts = newest(state, indicator, period)
+            if ts is None:
+                continue
+            numerator, denominator, _ = inputs(self.catalog, state, unit, indicator, period, _day(ts))
             result.rows.append(
                 IndicatorRow(
-                    indicator_code=indicator.code,
+                    indicator_code=code,
                     unit_code=unit,
                     period=period,
-                    ts=max(times),
-                    value=indicator_value(
-                        indicator,
-                        None if numerator is None else numerator[0],
-                        None if denominator is None else denominator[0],
-                    ),
-                    numerator=None if numerator is None else numerator[0],
-                    denominator=None if denominator is None else denominator[0],
+                    ts=ts,
+                    value=indicator_value(indicator, numerator, denominator),
+                    numerator=numerator,
+                    denominator=denominator,
                     version=state.version,
                 )
             )
 
+    def _finish(self, unit: str, state: UnitState, touched: set[IndicatorKey], result: BatchResult) -> None:
+        """Send the unit's new inputs to its parent and evaluate it as of its newest data."""
+        parent = self.catalog.units[unit].parent
+        latest: dt.datetime | None = None
+        for code, period in sorted(touched):
+            indicator = self.catalog.indicators[code]
+            ts = newest(state, indicator, period)
+            if ts is None:
+                continue
+            latest = ts if latest is None else max(latest, ts)
+            if parent is not None:
+                numerator, denominator, seen = inputs(self.catalog, state, unit, indicator, period, _day(ts))
+                message = RollupMessage(
+                    child=unit,
+                    indicator=code,
+                    period=period,
+                    version=state.version,
+                    ts=ts,
+                    numerator=numerator,
+                    denominator=denominator,
+                    seen=seen,
+                )
+                result.rollups.append((parent, dump_rollup(message)))
+        if self.evaluate and latest is not None:
+            card, alerts = evaluate_state(self.catalog, unit, state, latest)
+            result.scorecards.append(card)
+            result.alerts.extend(alerts)
 
-def _newest(state: UnitState, metric: str, period: int) -> dt.datetime | None:
-    current = effective(state, metric, period)
-    return None if current is None else current[1]
+
+def _day(ts: dt.datetime) -> dt.date:
+    return ts.astimezone(LOCAL_TZ).date()

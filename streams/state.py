@@ -1,4 +1,4 @@
-"""Per-unit streaming state: metric cells from the unit's own observations and its children's contributions.
+"""Per-unit streaming state: metric cells from the unit's own observations and its children's indicator inputs.
 
 Every update is idempotent, so at-least-once delivery and replays cannot corrupt it:
 
@@ -6,8 +6,10 @@ Every update is idempotent, so at-least-once delivery and replays cannot corrupt
 - ``delta`` cells add each observation id once, into the period of the observation's event time;
 - a child's contribution carries the child's state version, and only a newer version replaces an older one.
 
-A unit's effective value for a metric and period is its own cell when it has one, else the sum of its
-children's contributions (DESIGN.md: a province total reported directly is never double counted).
+Children send their parent an indicator's inputs (numerator, denominator, when last complete), and the parent
+combines them with its own metric values by :func:`index_engine.rollup.combine`: the same rule, in the same
+code, as the index engine's own rollup (own values win metric by metric; children count only where the
+indicator applies to them).
 """
 
 from __future__ import annotations
@@ -18,11 +20,16 @@ from typing import Final
 import msgspec
 
 from index_engine.alerts import AlertState
+from index_engine.catalog import Catalog, Indicator
 from index_engine.observation import Observation
 from index_engine.periods import period_of
+from index_engine.rollup import Inputs, combine
 
 MetricKey = tuple[str, int]
 """A metric code and a period (local year)."""
+
+IndicatorKey = tuple[str, int]
+"""An indicator code and a period (local year)."""
 
 
 class Cell(msgspec.Struct, array_like=True):
@@ -34,11 +41,13 @@ class Cell(msgspec.Struct, array_like=True):
 
 
 class Contribution(msgspec.Struct, array_like=True):
-    """A child's effective value for one metric and period, as the child last published it."""
+    """A child's inputs for one indicator and period, as the child last published them."""
 
     version: int
     ts: dt.datetime
-    value: float | None
+    numerator: float | None
+    denominator: float | None
+    seen: dt.datetime | None
 
 
 class UnitState(msgspec.Struct):
@@ -46,8 +55,9 @@ class UnitState(msgspec.Struct):
 
     version: int = 0
     own: dict[str, Cell] = {}
+    """Own metric cells by ``metric|period``."""
     children: dict[str, dict[str, Contribution]] = {}
-    """Contributions by metric key (``metric|period``), then by child code."""
+    """Children's inputs by ``indicator|period``, then by child code."""
     history: dict[str, list[tuple[dt.datetime, float]]] = {}
     """Daily indicator values by ``indicator|period``, for the projected end value."""
     alerts: dict[str, AlertState] = {}
@@ -55,14 +65,16 @@ class UnitState(msgspec.Struct):
 
 
 class RollupMessage(msgspec.Struct, frozen=True, kw_only=True):
-    """A child's effective metric value sent to its parent through ``qndti.rollup`` (key = parent code)."""
+    """A child's inputs for one indicator sent to its parent through ``qndti.rollup`` (key = parent code)."""
 
     child: str
-    metric: str
+    indicator: str
     period: int
     version: int
     ts: dt.datetime
-    value: float | None
+    numerator: float | None
+    denominator: float | None
+    seen: dt.datetime | None
 
 
 _state_encoder: Final = msgspec.msgpack.Encoder()
@@ -91,18 +103,19 @@ def load_rollup(raw: bytes) -> RollupMessage:
     return _rollup_decoder.decode(raw)
 
 
-def _key(metric: str, period: int) -> str:
-    return f"{metric}|{period}"
+def key(code: str, period: int) -> str:
+    """The state key of a metric or indicator in a period."""
+    return f"{code}|{period}"
 
 
 def apply_observation(state: UnitState, obs: Observation) -> MetricKey | None:
     """Fold one observation into its unit's state; return the changed metric key, or None if nothing changed."""
     period = period_of(obs.ts)
-    key = _key(obs.metric, period)
-    cell = state.own.get(key)
+    cell_key = key(obs.metric, period)
+    cell = state.own.get(cell_key)
     if obs.kind == "delta":
         if cell is None:
-            state.own[key] = Cell(ts=obs.ts, value=obs.value, ids=[obs.id])
+            state.own[cell_key] = Cell(ts=obs.ts, value=obs.value, ids=[obs.id])
         elif obs.id in cell.ids:
             return None
         else:
@@ -110,30 +123,64 @@ def apply_observation(state: UnitState, obs: Observation) -> MetricKey | None:
             cell.value += obs.value
             cell.ts = max(cell.ts, obs.ts)
     elif cell is None or obs.ts > cell.ts:
-        state.own[key] = Cell(ts=obs.ts, value=obs.value)
+        state.own[cell_key] = Cell(ts=obs.ts, value=obs.value)
     else:
         return None
     state.version += 1
     return obs.metric, period
 
 
-def apply_contribution(state: UnitState, message: RollupMessage) -> MetricKey | None:
-    """Fold a child's contribution into its parent's state; return the changed metric key or None."""
-    by_child = state.children.setdefault(_key(message.metric, message.period), {})
+def apply_contribution(state: UnitState, message: RollupMessage) -> IndicatorKey | None:
+    """Fold a child's inputs into its parent's state; return the changed indicator key or None."""
+    by_child = state.children.setdefault(key(message.indicator, message.period), {})
     current = by_child.get(message.child)
     if current is not None and current.version >= message.version:
         return None
-    by_child[message.child] = Contribution(version=message.version, ts=message.ts, value=message.value)
+    by_child[message.child] = Contribution(
+        version=message.version,
+        ts=message.ts,
+        numerator=message.numerator,
+        denominator=message.denominator,
+        seen=message.seen,
+    )
     state.version += 1
-    return message.metric, message.period
+    return message.indicator, message.period
 
 
-def effective(state: UnitState, metric: str, period: int) -> tuple[float, dt.datetime] | None:
-    """The unit's value and newest time for a metric and period: its own, else its children's sum."""
-    cell = state.own.get(_key(metric, period))
-    if cell is not None:
-        return cell.value, cell.ts
-    found = [c for c in state.children.get(_key(metric, period), {}).values() if c.value is not None]
-    if not found:
-        return None
-    return sum(c.value for c in found if c.value is not None), max(c.ts for c in found)
+def own_values(state: UnitState, period: int) -> tuple[dict[str, float], dict[str, dt.datetime]]:
+    """The unit's own metric values and their times in ``period``."""
+    values: dict[str, float] = {}
+    seen: dict[str, dt.datetime] = {}
+    suffix = f"|{period}"
+    for cell_key, cell in state.own.items():
+        if cell_key.endswith(suffix):
+            metric = cell_key[: -len(suffix)]
+            values[metric], seen[metric] = cell.value, cell.ts
+    return values, seen
+
+
+def inputs(
+    catalog: Catalog,
+    state: UnitState,
+    unit: str,
+    indicator: Indicator,
+    period: int,
+    day: dt.date,
+    own: tuple[dict[str, float], dict[str, dt.datetime]] | None = None,
+) -> Inputs:
+    """The unit's inputs for ``indicator``: its own values combined with its children's (valid on ``day``)."""
+    values, seen = own if own is not None else own_values(state, period)
+    children = state.children.get(key(indicator.code, period), {})
+    below = [
+        (c.numerator, c.denominator, c.seen)
+        for child in catalog.children_on(unit, day)
+        if (c := children.get(child)) is not None
+    ]
+    return combine(indicator, values, seen, below)
+
+
+def newest(state: UnitState, indicator: Indicator, period: int) -> dt.datetime | None:
+    """The newest time of any data behind the unit's ``indicator`` in ``period``."""
+    times = [cell.ts for m in indicator.metrics if (cell := state.own.get(key(m, period))) is not None]
+    times.extend(c.ts for c in state.children.get(key(indicator.code, period), {}).values())
+    return max(times, default=None)

@@ -136,7 +136,8 @@ class KafkaBroker:
         if not (data / "meta.properties").exists():
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             result = subprocess.run(  # noqa: S603 - fixed arguments
-                self._java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(properties)),
+                # "=" keeps an id that starts with "-" (base64url allows it) from being read as an option.
+                self._java("kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", str(properties)),
                 capture_output=True,
                 text=True,
                 check=False,

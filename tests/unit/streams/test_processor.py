@@ -40,15 +40,19 @@ def test_a_batch_yields_indicator_rows_and_rollups_to_the_parent(processor: Batc
         ("CQS-04", "HALONG", 75.0, 150.0, 200.0),
     ]
     assert {parent for parent, _ in result.rollups} == {"QN"}
-    sent = sorted((load_rollup(raw).metric, load_rollup(raw).value) for _, raw in result.rollups)
-    assert sent == [("dossier.processed", 200.0), ("dossier.processed_online", 150.0)]
+    sent = [load_rollup(raw) for _, raw in result.rollups]
+    assert [(m.child, m.indicator, m.numerator, m.denominator) for m in sent] == [("HALONG", "CQS-04", 150, 200)]
 
 
 def test_rollup_messages_update_the_parent(processor: BatchProcessor) -> None:
-    first = processor.process([message(observation("dossier.processed", 200))], lambda u: UnitState(), NOW)
+    first = processor.process(
+        [message(observation("dossier.processed", 200)), message(observation("dossier.processed_online", 50))],
+        lambda u: UnitState(),
+        NOW,
+    )
     ((parent, raw),) = first.rollups
     result = processor.process([message(raw, key=parent.encode(), topic="rollup")], lambda u: UnitState(), NOW)
-    assert [(r.unit_code, r.denominator, r.value) for r in result.rows] == [("QN", 200.0, None)]
+    assert [(r.unit_code, r.numerator, r.denominator, r.value) for r in result.rows] == [("QN", 50, 200, 25.0)]
 
 
 @pytest.mark.parametrize(

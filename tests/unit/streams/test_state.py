@@ -1,5 +1,6 @@
 import datetime as dt
 
+from index_engine.catalog import load_catalog
 from index_engine.observation import Observation
 from streams.state import (
     RollupMessage,
@@ -7,23 +8,41 @@ from streams.state import (
     apply_contribution,
     apply_observation,
     dump_state,
-    effective,
+    inputs,
     load_state,
+    newest,
+    own_values,
 )
 
+CATALOG = load_catalog()
+CQS04 = CATALOG.indicators["CQS-04"]
 T0 = dt.datetime(2023, 6, 30, 3, 0, tzinfo=dt.UTC)
+DAY = dt.date(2023, 6, 30)
 
 
-def obs(value: float, *, minutes: int = 0, kind: str = "cumulative", id_: str | None = None) -> Observation:
+def obs(
+    value: float,
+    *,
+    minutes: int = 0,
+    kind: str = "cumulative",
+    id_: str | None = None,
+    metric: str = "dossier.processed",
+) -> Observation:
     ts = T0 + dt.timedelta(minutes=minutes)
     return Observation(
         id=id_ or f"x:{minutes}:{value}",
         source="t",
-        metric="dossier.processed",
+        metric=metric,
         unit="HALONG",
         ts=ts,
         kind=kind,
         value=value,  # type: ignore[arg-type]
+    )
+
+
+def contribution(child: str, num: float | None, den: float | None, version: int) -> RollupMessage:
+    return RollupMessage(
+        child=child, indicator="CQS-04", period=2023, version=version, ts=T0, numerator=num, denominator=den, seen=T0
     )
 
 
@@ -32,7 +51,7 @@ def test_cumulative_keeps_the_newest_timestamp_whatever_the_order() -> None:
     assert apply_observation(state, obs(10, minutes=5)) == ("dossier.processed", 2023)
     assert apply_observation(state, obs(7, minutes=1)) is None
     assert apply_observation(state, obs(10, minutes=5)) is None
-    assert effective(state, "dossier.processed", 2023) == (10, T0 + dt.timedelta(minutes=5))
+    assert own_values(state, 2023) == ({"dossier.processed": 10}, {"dossier.processed": T0 + dt.timedelta(minutes=5)})
 
 
 def test_deltas_count_each_id_once_into_the_period_of_their_event_time() -> None:
@@ -51,26 +70,41 @@ def test_deltas_count_each_id_once_into_the_period_of_their_event_time() -> None
         value=5,
     )
     assert apply_observation(state, new_year) == ("dossier.processed", 2024)
-    assert effective(state, "dossier.processed", 2023) == (7, T0)
-    assert effective(state, "dossier.processed", 2024) == (5, new_year.ts)
+    assert own_values(state, 2023)[0] == {"dossier.processed": 7}
+    assert own_values(state, 2024)[0] == {"dossier.processed": 5}
 
 
-def test_own_value_takes_precedence_over_children_and_children_sum_otherwise() -> None:
+def test_children_inputs_are_summed_and_a_newer_version_replaces_an_older_one() -> None:
     state = UnitState()
-    for child, value, version in (("HALONG", 10.0, 1), ("CAMPHA", 5.0, 1), ("HALONG", 12.0, 3), ("HALONG", 11.0, 2)):
-        apply_contribution(
-            state,
-            RollupMessage(child=child, metric="dossier.processed", period=2023, version=version, ts=T0, value=value),
-        )
-    assert effective(state, "dossier.processed", 2023) == (17.0, T0)
-    apply_observation(state, obs(100))
-    assert effective(state, "dossier.processed", 2023) == (100, T0)
-    assert effective(state, "dossier.processed_online", 2023) is None
+    for message in (
+        contribution("HALONG", 8, 10, 1),
+        contribution("CAMPHA", 4, 5, 1),
+        contribution("HALONG", 9, 12, 3),
+        contribution("HALONG", 1, 1, 2),
+    ):
+        apply_contribution(state, message)
+    assert inputs(CATALOG, state, "QN", CQS04, 2023, DAY) == (13, 17, T0)
+    assert newest(state, CQS04, 2023) == T0
+
+
+def test_own_values_win_metric_by_metric_over_the_childrens_sum() -> None:
+    state = UnitState()
+    apply_contribution(state, contribution("HALONG", 8, 10, 1))
+    apply_observation(state, obs(100, minutes=30))
+    numerator, denominator, _ = inputs(CATALOG, state, "QN", CQS04, 2023, DAY)
+    assert (numerator, denominator) == (8, 100)
+
+
+def test_a_child_without_a_denominator_does_not_inflate_the_numerator() -> None:
+    state = UnitState()
+    apply_contribution(state, contribution("HALONG", 8, 10, 1))
+    apply_contribution(state, contribution("CAMPHA", 50, None, 1))
+    assert inputs(CATALOG, state, "QN", CQS04, 2023, DAY)[:2] == (8, 10)
 
 
 def test_state_round_trips_through_the_changelog_codec() -> None:
     state = UnitState()
     apply_observation(state, obs(3, kind="delta", id_="a"))
-    apply_contribution(state, RollupMessage(child="COTO", metric="m", period=2023, version=4, ts=T0, value=2.5))
+    apply_contribution(state, contribution("COTO", 2.5, 3, 4))
     assert load_state(dump_state(state)) == state
     assert load_state(None) == UnitState()
