@@ -47,8 +47,14 @@ format: venv ## Format the code
 unit: venv ## Unit tests only (no services)
 	$(BIN)/pytest tests/unit
 
+timescale-engine: ## Install the TimescaleDB test engine (npm ci in deploy/timescale-test)
+	cd deploy/timescale-test && npm ci --no-audit --no-fund
+
+bench-sink: venv ## Benchmark the database sink against raw COPY -> staging -> upsert
+	$(BIN)/python bench/sink_bench.py
+
 test: venv jars ## The full test suite: lint, unit and integration tests against a real Kafka and PostgreSQL
 	$(MAKE) lint
 	$(BIN)/pytest tests
 
-.PHONY: help venv jars up down status demo lint format unit test
+.PHONY: help venv jars up down status demo lint format unit test timescale-engine bench-sink
