@@ -56,8 +56,14 @@ chaos: venv jars ## Kill -9 a worker at random points 20 times and check exact v
 bench-index: venv ## Benchmark: evaluate 100, 1,000 and 10,000 units × 35 indicators
 	$(BIN)/python bench/index_bench.py
 
+timescale-engine: ## Install the TimescaleDB test engine (npm ci in deploy/timescale-test)
+	cd deploy/timescale-test && npm ci --no-audit --no-fund
+
+bench-sink: venv ## Benchmark the database sink against raw COPY -> staging -> upsert
+	$(BIN)/python bench/sink_bench.py
+
 test: venv jars ## The full test suite: lint, unit and integration tests against a real Kafka and PostgreSQL
 	$(MAKE) lint
 	$(BIN)/pytest --cov=index_engine --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=100 tests
 
-.PHONY: help venv jars up down status demo lint format unit coverage chaos bench-index test
+.PHONY: help venv jars up down status demo lint format unit coverage chaos bench-index test timescale-engine bench-sink

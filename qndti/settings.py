@@ -10,6 +10,8 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from qndti.stack import LocalStack
+from streams.sink import SinkMode
+from streams.timescale import Policies
 from streams.topics import Topics
 
 
@@ -30,6 +32,19 @@ class Settings(BaseSettings):
     worker_web_port: int = Field(6066, description="Port of the worker's /metrics and /healthz.")
     worker_store: str = Field("memory://", description="Faust table store: memory:// or rocksdb://.")
     bucket_minutes: int = Field(60, ge=1, description="Width of the indicator time buckets.")
+    sink_mode: SinkMode = Field(
+        "copy", description="Sink write path: copy (binary COPY + upsert) or plain (executemany; PGlite test engine)."
+    )
+    db_late_window_days: int = Field(
+        7, ge=2, description="TimescaleDB: days late data is still materialised by the continuous aggregates."
+    )
+    db_compress_after_days: int = Field(30, ge=4, description="TimescaleDB: compress chunks older than this.")
+    db_retention_days: int = Field(
+        0, ge=0, description="TimescaleDB: drop values, statuses, scores and alerts older than this (0 keeps them)."
+    )
+    db_observation_retention_days: int = Field(
+        400, ge=0, description="TimescaleDB: drop raw observations older than this (0 keeps them)."
+    )
     simulator_seed: int = Field(2023, description="Seed of the simulator's unit profiles.")
     simulator_interval: float = Field(5.0, gt=0, description="Seconds between simulator polls.")
 
@@ -63,6 +78,19 @@ class Settings(BaseSettings):
             if recorded:
                 return str(recorded)
         return self.stack().postgres.url
+
+    def policies(self) -> Policies:
+        """The TimescaleDB policies these settings ask for."""
+
+        def days(n: int) -> dt.timedelta | None:
+            return dt.timedelta(days=n) if n > 0 else None
+
+        return Policies(
+            late_window=dt.timedelta(days=self.db_late_window_days),
+            compress_after=dt.timedelta(days=self.db_compress_after_days),
+            retention=days(self.db_retention_days),
+            observation_retention=days(self.db_observation_retention_days),
+        )
 
     @property
     def bucket(self) -> dt.timedelta:

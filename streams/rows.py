@@ -1,9 +1,20 @@
-"""Rows the worker writes to the database: absolute values, so writing one twice is harmless."""
+"""Rows the worker writes to the database: absolute values, so writing one twice is harmless.
+
+Each row type maps to one table of schema ``dti``; rows with a ``version`` replace the stored row of the same key
+only when their version is not older. :data:`OVERALL` is the pillar code of a unit's composite index.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Literal
+
+OVERALL = "INDEX"
+"""``UnitScoreRow.pillar`` of the composite index (all pillars together)."""
+
+AlertKind = Literal["worsened", "stale", "shortfall"]
+AlertAction = Literal["raised", "resolved"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,3 +29,99 @@ class IndicatorRow:
     numerator: float | None
     denominator: float | None
     version: int
+
+
+@dataclass(frozen=True, slots=True)
+class MetricRow:
+    """A metric's value for a unit (year to date or latest, as the indicator reads it) as of ``ts``."""
+
+    metric_code: str
+    unit_code: str
+    period: int
+    ts: dt.datetime
+    value: float | None
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRow:
+    """An indicator's evaluation for a unit at ``ts``: score, trajectory and status (``dti.indicator_status``)."""
+
+    indicator_code: str
+    unit_code: str
+    period: int
+    ts: dt.datetime
+    status: str
+    score: float | None
+    attainment: float | None
+    baseline: float | None
+    target: float | None
+    expected: float | None
+    projected: float | None
+    progress: float | None
+    shortfall: float | None
+    fresh: bool
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnitScoreRow:
+    """A unit's score on one pillar, or its composite index when ``pillar`` is :data:`OVERALL`, at ``ts``."""
+
+    unit_code: str
+    pillar: str
+    period: int
+    ts: dt.datetime
+    score: float | None
+    coverage: float | None
+    version: int
+    weight: float | None = None
+    points: float | None = None
+    rank: int | None = None
+    rank_of: int | None = None
+    peer_group: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRow:
+    """An alert raised or resolved for an indicator and unit at ``ts`` (an event: rewriting it is harmless)."""
+
+    indicator_code: str
+    unit_code: str
+    kind: AlertKind
+    action: AlertAction
+    ts: dt.datetime
+    status: str
+    message_vi: str = ""
+    message_en: str = ""
+    notify: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationRow:
+    """A raw observation as it arrived (Observation v1); a repeated ``id`` at the same ``ts`` is ignored."""
+
+    id: str
+    source: str
+    metric_code: str
+    unit_code: str
+    ts: dt.datetime
+    kind: str
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterRow:
+    """A rejected message with its reason; ``ts`` is the original message's time, so a replay rewrites it."""
+
+    topic: str
+    partition: int
+    offset: int
+    ts: dt.datetime
+    reason: str
+    payload: bytes
+    detail: str = ""
+
+
+Row = IndicatorRow | MetricRow | StatusRow | UnitScoreRow | AlertRow | ObservationRow | DeadLetterRow
+"""Any row the sink writes."""

@@ -1,8 +1,10 @@
-"""The database sink: one transaction per batch of idempotent upserts of absolute indicator values.
+"""The database sink: one transaction per batch of idempotent upserts of absolute values.
 
-A row replaces the stored one for the same indicator, unit and time bucket only when its unit-state version is
-not older, so replays, duplicate deliveries and a rebalance's overlap rewrite the same rows. While the database
-is down the sink retries with capped exponential backoff, holding the batch (and so its Kafka offsets).
+A row replaces the stored one with the same key (indicator or metric, unit and time bucket, …) only when its
+version is not older, so replays, duplicate deliveries and a rebalance's overlap rewrite the same rows. Each
+batch is copied (binary COPY) into a temporary staging table and upserted from there with one ``INSERT … ON
+CONFLICT`` per table; ``mode="plain"`` uses ``executemany`` instead, for engines that cannot COPY. While the
+database is down the sink retries with capped exponential backoff, holding the batch (and so its Kafka offsets).
 """
 
 from __future__ import annotations
@@ -11,26 +13,16 @@ import asyncio
 import datetime as dt
 import random
 from collections.abc import Callable, Sequence
+from typing import Literal
 
 import psycopg
 
-from streams.rows import IndicatorRow
+from streams.rows import IndicatorRow, Row
+from streams.tables import TABLES, Params, Table, bucket_of
 
-_UPSERT = """
-INSERT INTO dti.indicator_value
-    (indicator_code, unit_code, bucket, period, ts, value, numerator, denominator, version, written_at)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, now())
-ON CONFLICT (indicator_code, unit_code, bucket) DO UPDATE SET
-    period = EXCLUDED.period, ts = EXCLUDED.ts, value = EXCLUDED.value, numerator = EXCLUDED.numerator,
-    denominator = EXCLUDED.denominator, version = EXCLUDED.version, written_at = EXCLUDED.written_at
-WHERE dti.indicator_value.version <= EXCLUDED.version
-"""
+__all__ = ["PostgresSink", "SinkMode", "bucket_of", "latest_per_key"]
 
-
-def bucket_of(ts: dt.datetime, size: dt.timedelta) -> dt.datetime:
-    """The start of the time bucket of ``size`` (aligned to the UTC epoch) that ``ts`` falls in."""
-    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    return epoch + ((ts - epoch) // size) * size
+SinkMode = Literal["copy", "plain"]
 
 
 def latest_per_key(rows: Sequence[IndicatorRow], bucket: dt.timedelta) -> list[IndicatorRow]:
@@ -44,7 +36,16 @@ def latest_per_key(rows: Sequence[IndicatorRow], bucket: dt.timedelta) -> list[I
 
 
 class PostgresSink:
-    """Writes indicator rows to ``dti.indicator_value``; reconnects and retries while the database is down."""
+    """Writes rows to schema ``dti``; reconnects and retries while the database is down.
+
+    Args:
+        database_url: The PostgreSQL URL (a role that can write the time-series tables).
+        bucket: Width of the time buckets of values, statuses and scores.
+        max_backoff: Longest wait between two attempts, in seconds.
+        on_retry: Called with the error and the backoff before each retry (metrics, logs).
+        mode: ``copy`` (binary COPY into staging, then upsert: the fast path) or ``plain`` (``executemany`` and no
+            server-side prepared statements: for test engines such as PGlite that cannot COPY).
+    """
 
     def __init__(
         self,
@@ -53,44 +54,51 @@ class PostgresSink:
         bucket: dt.timedelta = dt.timedelta(hours=1),
         max_backoff: float = 10.0,
         on_retry: Callable[[Exception, float], None] | None = None,
+        mode: SinkMode = "copy",
     ) -> None:
         self._url = database_url
         self._bucket = bucket
         self._max_backoff = max_backoff
         self._on_retry = on_retry
+        self._mode = mode
         self._conn: psycopg.AsyncConnection[tuple[object, ...]] | None = None
 
     async def _connection(self) -> psycopg.AsyncConnection[tuple[object, ...]]:
         if self._conn is None or self._conn.closed:
-            self._conn = await psycopg.AsyncConnection.connect(self._url, connect_timeout=5)
+            conn = await psycopg.AsyncConnection.connect(self._url, connect_timeout=5)
+            if self._mode == "copy":
+                # Staging tables live as long as the session; each commit empties them.
+                async with conn.transaction():
+                    for table in TABLES.values():
+                        await conn.execute(table.create_stage())
+            else:
+                conn.prepare_threshold = None
+            self._conn = conn
         return self._conn
 
     async def write(self, rows: Sequence[IndicatorRow]) -> int:
-        """Upsert ``rows`` in one transaction, retrying until the database accepts them; return rows sent."""
-        batch = latest_per_key(rows, self._bucket)
-        if not batch:
+        """Upsert indicator ``rows`` in one transaction, retrying until the database accepts them; return rows sent."""
+        return await self.write_rows(rows)
+
+    async def write_rows(self, rows: Sequence[Row]) -> int:
+        """Upsert rows of any types in one transaction, retrying until the database accepts them; return rows sent.
+
+        Within the batch only the newest version of each key is sent, so the count can be below ``len(rows)``.
+        """
+        groups: dict[type[Row], list[Row]] = {}
+        for row in rows:
+            groups.setdefault(type(row), []).append(row)
+        batches = [(TABLES[kind], TABLES[kind].batch(group, self._bucket)) for kind, group in groups.items()]
+        if not batches:
             return 0
-        params = [
-            (
-                r.indicator_code,
-                r.unit_code,
-                bucket_of(r.ts, self._bucket),
-                r.period,
-                r.ts,
-                r.value,
-                r.numerator,
-                r.denominator,
-                r.version,
-            )
-            for r in batch
-        ]
         delay = 0.2
         while True:
             try:
                 conn = await self._connection()
-                async with conn.transaction(), conn.cursor() as cur:
-                    await cur.executemany(_UPSERT, params)
-                return len(batch)
+                async with conn.transaction():
+                    for table, params in batches:
+                        await self._send(conn, table, params)
+                return sum(len(params) for _, params in batches)
             except psycopg.OperationalError as exc:
                 await self._drop()
                 if self._on_retry is not None:
@@ -98,6 +106,19 @@ class PostgresSink:
                 # Full jitter keeps several workers from hammering a database that is coming back.
                 await asyncio.sleep(random.uniform(0, delay))  # noqa: S311 - jitter, not cryptography
                 delay = min(delay * 2, self._max_backoff)
+
+    async def _send(
+        self, conn: psycopg.AsyncConnection[tuple[object, ...]], table: Table, params: list[Params]
+    ) -> None:
+        async with conn.cursor() as cur:
+            if self._mode == "plain":
+                await cur.executemany(table.upsert_values(), params)
+                return
+            async with cur.copy(table.copy()) as copy:
+                copy.set_types(table.types)
+                for values in params:
+                    await copy.write_row(values)
+            await cur.execute(table.upsert_staged())
 
     async def _drop(self) -> None:
         if self._conn is not None:

@@ -1,0 +1,28 @@
+-- depends: 0005.views
+-- Least privilege. grafana_reader reads the public views only; qndti_writer writes the time-series tables and
+-- reads the rest, and owns nothing, so it cannot drop the schema or its tables. Both are created NOLOGIN:
+-- a deployment grants LOGIN and a password from its secret store (ALTER ROLE … LOGIN PASSWORD …), never here.
+DO $$
+BEGIN
+    CREATE ROLE grafana_reader NOLOGIN;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+END $$;
+DO $$
+BEGIN
+    CREATE ROLE qndti_writer NOLOGIN;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+END $$;
+COMMENT ON ROLE grafana_reader IS 'Chỉ đọc các view công khai của dti / read-only access to the public views of dti';
+COMMENT ON ROLE qndti_writer IS 'Ghi các bảng chuỗi thời gian của dti / writes the time-series tables of dti';
+
+REVOKE ALL ON SCHEMA dti FROM PUBLIC;
+GRANT USAGE ON SCHEMA dti TO grafana_reader, qndti_writer;
+
+GRANT SELECT ON dti.indicator_latest, dti.unit_score_latest, dti.indicator_series, dti.indicator_series_daily,
+    dti.alerts_open TO grafana_reader;
+GRANT EXECUTE ON FUNCTION dti.expected_value(double precision, double precision, integer, timestamptz)
+    TO grafana_reader, qndti_writer;
+
+GRANT SELECT ON ALL TABLES IN SCHEMA dti TO qndti_writer;
+GRANT INSERT, UPDATE ON dti.indicator_value, dti.metric_value, dti.indicator_status, dti.unit_score,
+    dti.observation, dti.alert, dti.dead_letter TO qndti_writer;

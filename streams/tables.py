@@ -1,0 +1,318 @@
+"""How each row type maps to its table: columns and types, conflict key, version guard, and the SQL to write it.
+
+The sink writes a batch of one type in two ways: COPY (binary) into a per-connection temporary staging table,
+then one ``INSERT … SELECT … ON CONFLICT`` (the fast path), or one ``executemany`` of ``INSERT … VALUES … ON
+CONFLICT`` for engines without COPY. Both end with the same upsert, so they write the same rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from streams.rows import (
+    AlertRow,
+    DeadLetterRow,
+    IndicatorRow,
+    MetricRow,
+    ObservationRow,
+    Row,
+    StatusRow,
+    UnitScoreRow,
+)
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+Params = tuple[Any, ...]
+
+
+def bucket_of(ts: dt.datetime, size: dt.timedelta) -> dt.datetime:
+    """The start of the time bucket of ``size`` (aligned to the UTC epoch) that ``ts`` falls in."""
+    return _EPOCH + ((ts - _EPOCH) // size) * size
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """One table the sink writes, and how a row becomes its parameters.
+
+    ``params`` returns the values of ``columns`` in order; its leading values are the conflict ``key``.
+    """
+
+    name: str
+    columns: tuple[tuple[str, str], ...]
+    key: tuple[str, ...]
+    params: Callable[[Any, dt.timedelta], Params]
+    versioned: bool = True
+    updates: bool = True
+    stamped: bool = True
+
+    @property
+    def stage(self) -> str:
+        """The temporary staging table of this table."""
+        return "stage_" + self.name.rpartition(".")[2]
+
+    @property
+    def names(self) -> str:
+        """The column list, quoted."""
+        return ", ".join(f'"{c}"' for c, _ in self.columns)
+
+    @property
+    def types(self) -> list[str]:
+        """The PostgreSQL types of the columns, for binary COPY."""
+        return [t for _, t in self.columns]
+
+    def create_stage(self) -> str:
+        """DDL of the staging table (emptied at each commit)."""
+        cols = ", ".join(f'"{c}" {t}' for c, t in self.columns)
+        return f"CREATE TEMP TABLE IF NOT EXISTS {self.stage} ({cols}) ON COMMIT DELETE ROWS"
+
+    def copy(self) -> str:
+        """COPY of a batch into the staging table."""
+        return f"COPY {self.stage} ({self.names}) FROM STDIN (FORMAT BINARY)"
+
+    def _conflict(self) -> str:
+        key = ", ".join(f'"{c}"' for c in self.key)
+        if not self.updates:
+            return f"ON CONFLICT ({key}) DO NOTHING"
+        sets = [f'"{c}" = EXCLUDED."{c}"' for c, _ in self.columns if c not in self.key]
+        if self.stamped:
+            sets.append("written_at = now()")
+        guard = f" WHERE {self.name}.version <= EXCLUDED.version" if self.versioned else ""
+        return f"ON CONFLICT ({key}) DO UPDATE SET {', '.join(sets)}{guard}"
+
+    def upsert_staged(self) -> str:
+        """The upsert of the staged batch."""
+        # Identifiers come from the constant table specs below, never from data.
+        return f"INSERT INTO {self.name} ({self.names}) SELECT {self.names} FROM {self.stage} {self._conflict()}"  # noqa: S608
+
+    def upsert_values(self) -> str:
+        """The upsert of one row, for ``executemany``."""
+        marks = ", ".join(["%s"] * len(self.columns))
+        return f"INSERT INTO {self.name} ({self.names}) VALUES ({marks}) {self._conflict()}"  # noqa: S608
+
+    def batch(self, rows: Sequence[Any], bucket: dt.timedelta) -> list[Params]:
+        """The parameters of ``rows``, one per key: the newest version wins, else the last row given."""
+        width = len(self.key)
+        newest: dict[Params, Params] = {}
+        if self.versioned:
+            # The version is the last column of versioned tables.
+            for row in rows:
+                params = self.params(row, bucket)
+                key = params[:width]
+                kept = newest.get(key)
+                if kept is None or kept[-1] <= params[-1]:
+                    newest[key] = params
+        else:
+            for row in rows:
+                params = self.params(row, bucket)
+                newest[params[:width]] = params
+        return list(newest.values())
+
+
+def _indicator(r: IndicatorRow, bucket: dt.timedelta) -> Params:
+    return (
+        r.indicator_code,
+        r.unit_code,
+        bucket_of(r.ts, bucket),
+        r.period,
+        r.ts,
+        r.value,
+        r.numerator,
+        r.denominator,
+        r.version,
+    )
+
+
+def _metric(r: MetricRow, bucket: dt.timedelta) -> Params:
+    return (r.metric_code, r.unit_code, bucket_of(r.ts, bucket), r.period, r.ts, r.value, r.version)
+
+
+def _status(r: StatusRow, bucket: dt.timedelta) -> Params:
+    return (
+        r.indicator_code,
+        r.unit_code,
+        bucket_of(r.ts, bucket),
+        r.period,
+        r.ts,
+        r.status,
+        r.score,
+        r.attainment,
+        r.baseline,
+        r.target,
+        r.expected,
+        r.projected,
+        r.progress,
+        r.shortfall,
+        r.fresh,
+        r.version,
+    )
+
+
+def _unit_score(r: UnitScoreRow, bucket: dt.timedelta) -> Params:
+    return (
+        r.unit_code,
+        r.pillar,
+        bucket_of(r.ts, bucket),
+        r.period,
+        r.ts,
+        r.score,
+        r.points,
+        r.coverage,
+        r.weight,
+        r.rank,
+        r.rank_of,
+        r.peer_group,
+        r.version,
+    )
+
+
+def _alert(r: AlertRow, _: dt.timedelta) -> Params:
+    return (
+        r.indicator_code,
+        r.unit_code,
+        r.kind,
+        r.ts,
+        r.action,
+        r.status,
+        r.message_vi,
+        r.message_en,
+        list(r.notify),
+    )
+
+
+def _observation(r: ObservationRow, _: dt.timedelta) -> Params:
+    return (r.id, r.ts, r.source, r.metric_code, r.unit_code, r.kind, r.value)
+
+
+def _dead_letter(r: DeadLetterRow, _: dt.timedelta) -> Params:
+    return (r.topic, r.partition, r.offset, r.ts, r.reason, r.detail, r.payload)
+
+
+_TEXT, _TS, _INT, _BIGINT, _FLOAT, _BOOL = "text", "timestamptz", "int4", "int8", "float8", "bool"
+
+TABLES: dict[type[Row], Table] = {
+    IndicatorRow: Table(
+        "dti.indicator_value",
+        (
+            ("indicator_code", _TEXT),
+            ("unit_code", _TEXT),
+            ("bucket", _TS),
+            ("period", _INT),
+            ("ts", _TS),
+            ("value", _FLOAT),
+            ("numerator", _FLOAT),
+            ("denominator", _FLOAT),
+            ("version", _BIGINT),
+        ),
+        ("indicator_code", "unit_code", "bucket"),
+        _indicator,
+    ),
+    MetricRow: Table(
+        "dti.metric_value",
+        (
+            ("metric_code", _TEXT),
+            ("unit_code", _TEXT),
+            ("bucket", _TS),
+            ("period", _INT),
+            ("ts", _TS),
+            ("value", _FLOAT),
+            ("version", _BIGINT),
+        ),
+        ("metric_code", "unit_code", "bucket"),
+        _metric,
+    ),
+    StatusRow: Table(
+        "dti.indicator_status",
+        (
+            ("indicator_code", _TEXT),
+            ("unit_code", _TEXT),
+            ("bucket", _TS),
+            ("period", _INT),
+            ("ts", _TS),
+            ("status", _TEXT),
+            ("score", _FLOAT),
+            ("attainment", _FLOAT),
+            ("baseline", _FLOAT),
+            ("target", _FLOAT),
+            ("expected", _FLOAT),
+            ("projected", _FLOAT),
+            ("progress", _FLOAT),
+            ("shortfall", _FLOAT),
+            ("fresh", _BOOL),
+            ("version", _BIGINT),
+        ),
+        ("indicator_code", "unit_code", "bucket"),
+        _status,
+    ),
+    UnitScoreRow: Table(
+        "dti.unit_score",
+        (
+            ("unit_code", _TEXT),
+            ("pillar", _TEXT),
+            ("bucket", _TS),
+            ("period", _INT),
+            ("ts", _TS),
+            ("score", _FLOAT),
+            ("points", _FLOAT),
+            ("coverage", _FLOAT),
+            ("weight", _FLOAT),
+            ("rank", _INT),
+            ("rank_of", _INT),
+            ("peer_group", _TEXT),
+            ("version", _BIGINT),
+        ),
+        ("unit_code", "pillar", "bucket"),
+        _unit_score,
+    ),
+    AlertRow: Table(
+        "dti.alert",
+        (
+            ("indicator_code", _TEXT),
+            ("unit_code", _TEXT),
+            ("kind", _TEXT),
+            ("ts", _TS),
+            ("action", _TEXT),
+            ("status", _TEXT),
+            ("message_vi", _TEXT),
+            ("message_en", _TEXT),
+            ("notify", "text[]"),
+        ),
+        ("indicator_code", "unit_code", "kind", "ts", "action"),
+        _alert,
+        versioned=False,
+    ),
+    ObservationRow: Table(
+        "dti.observation",
+        (
+            ("id", _TEXT),
+            ("ts", _TS),
+            ("source", _TEXT),
+            ("metric_code", _TEXT),
+            ("unit_code", _TEXT),
+            ("kind", _TEXT),
+            ("value", _FLOAT),
+        ),
+        ("id", "ts"),
+        _observation,
+        versioned=False,
+        updates=False,
+        stamped=False,
+    ),
+    DeadLetterRow: Table(
+        "dti.dead_letter",
+        (
+            ("topic", _TEXT),
+            ("partition", _INT),
+            ("offset", _BIGINT),
+            ("ts", _TS),
+            ("reason", _TEXT),
+            ("detail", _TEXT),
+            ("payload", "bytea"),
+        ),
+        ("topic", "partition", "offset", "ts"),
+        _dead_letter,
+        versioned=False,
+    ),
+}
