@@ -2,13 +2,13 @@
 
 The views and columns used here are the public contract of the database (README, section "Public views"):
 
-- ``dti.indicator_latest``: indicator_code, indicator_name, pillar, lead_unit, unit_code, unit_name, ts, value,
-  target, expected, projected, status, score, explanation;
-- ``dti.unit_score_latest``: unit_code, unit_name, peer_group, pillar (:data:`OVERALL` for the unit index), ts,
-  score, coverage, rank, rank_of;
+- ``dti.indicator_latest``: indicator_code, indicator_name_vi, pillar, lead_unit, unit_code, unit_name_vi, ts, value,
+  target, expected, projected, status, status_vi, score, attainment, progress;
+- ``dti.unit_score_latest``: unit_code, unit_name_vi, pillar (:data:`OVERALL` for the unit index), ts, score,
+  coverage, rank, rank_of;
 - ``dti.indicator_series``: indicator_code, unit_code, bucket, value, target, expected, projected;
 - ``dti.unit_score_series``: unit_code, pillar, bucket, score;
-- ``dti.alerts_open``: indicator_code, unit_code, status, opened_at, message.
+- ``dti.alerts_open``: indicator_code, unit_code, ts, status, message_vi.
 
 Queries use ``$__time``/``$__timeFilter`` only (never ``$__timeGroup``), so they run on PostgreSQL and TimescaleDB.
 """
@@ -25,6 +25,11 @@ OVERALL: Final = "INDEX"
 """The ``pillar`` value of a unit's overall index in ``dti.unit_score_latest`` and ``dti.unit_score_series``."""
 
 ACHIEVED: Final = "('achieved', 'completed')"
+WHY: Final = (
+    "concat_ws('; ', status_vi, 'đạt ' || round((attainment * 100)::numeric, 1) || '% mục tiêu', "
+    "'dự báo cuối kỳ đạt ' || round((progress * 100)::numeric, 0) || '% mức tăng cần thiết')"
+)
+"""Why an indicator has its status: plan attainment x/T and the progress ratio R of the projection."""
 BEHIND_SQL: Final = "(" + ", ".join(f"'{code}'" for code in BEHIND) + ")"
 
 
@@ -106,7 +111,7 @@ def unit_rank(unit: str) -> Query:
 def pillar_ranking(pillar: str) -> Query:
     """Every unit's score on one pillar, best first."""
     return query(
-        f"""SELECT unit_name AS "Đơn vị", score * 1000 AS "Điểm", rank AS "Hạng", coverage AS "Độ phủ dữ liệu"
+        f"""SELECT unit_name_vi AS "Đơn vị", score * 1000 AS "Điểm", rank AS "Hạng", coverage AS "Độ phủ dữ liệu"
             FROM dti.unit_score_latest WHERE pillar = '{pillar}' AND score IS NOT NULL
             ORDER BY score DESC, unit_code""",
         "Đơn vị",
@@ -136,7 +141,7 @@ def status_grid(pillar: str | None = None) -> Query:
     """Status of every indicator at every unit, long form (a matrix transformation makes the grid)."""
     where = f"WHERE pillar = '{pillar}'" if pillar else ""
     return query(
-        f"""SELECT unit_name AS "Đơn vị", indicator_code AS "Chỉ tiêu", status AS "Trạng thái"
+        f"""SELECT unit_name_vi AS "Đơn vị", indicator_code AS "Chỉ tiêu", status AS "Trạng thái"
             FROM dti.indicator_latest {where} ORDER BY unit_code, indicator_code""",
         "Đơn vị",
         "Chỉ tiêu",
@@ -157,8 +162,8 @@ def most_behind(limit: int, pillar: str | None = None, compact: bool = False) ->
     )
     expressions = {
         "Mã": "indicator_code",
-        "Chỉ tiêu": "indicator_name",
-        "Đơn vị": "unit_name",
+        "Chỉ tiêu": "indicator_name_vi",
+        "Đơn vị": "unit_name_vi",
         "Giá trị": "value",
         "Kỳ vọng": "expected",
         "Mục tiêu": "target",
@@ -193,9 +198,9 @@ def unit_indicators(unit: str, pillar: str | None = None) -> Query:
     """Every indicator of a unit (or of the province for one pillar) with status and the reason for it."""
     extra = f"AND pillar = '{pillar}'" if pillar else ""
     return query(
-        f"""SELECT indicator_code AS "Mã", indicator_name AS "Chỉ tiêu", value AS "Giá trị",
+        f"""SELECT indicator_code AS "Mã", indicator_name_vi AS "Chỉ tiêu", value AS "Giá trị",
                    target AS "Mục tiêu", expected AS "Kỳ vọng", projected AS "Dự báo cuối kỳ",
-                   score AS "Điểm", status AS "Trạng thái", explanation AS "Vì sao"
+                   score AS "Điểm", status AS "Trạng thái", {WHY} AS "Vì sao"
             FROM dti.indicator_latest WHERE unit_code = {unit} {extra} ORDER BY indicator_code""",
         "Mã",
         "Chỉ tiêu",
@@ -226,8 +231,8 @@ def indicator_now(indicator: str, unit: str) -> Query:
 def indicator_why(indicator: str, unit: str) -> Query:
     """The explanation of one indicator's status at one unit."""
     return query(
-        f"""SELECT indicator_name AS "Chỉ tiêu", unit_name AS "Đơn vị", lead_unit AS "Đơn vị chủ trì",
-                   explanation AS "Vì sao"
+        f"""SELECT indicator_name_vi AS "Chỉ tiêu", unit_name_vi AS "Đơn vị", lead_unit AS "Đơn vị chủ trì",
+                   {WHY} AS "Vì sao"
             FROM dti.indicator_latest WHERE indicator_code = {indicator} AND unit_code = {unit}""",
         "Chỉ tiêu",
         "Đơn vị",
@@ -255,7 +260,7 @@ def indicator_trajectory(indicator: str, unit: str) -> Query:
 def indicator_by_unit(indicator: str) -> Query:
     """One indicator at every unit: value, target, status."""
     return query(
-        f"""SELECT unit_name AS "Đơn vị", value AS "Giá trị", target AS "Mục tiêu", expected AS "Kỳ vọng",
+        f"""SELECT unit_name_vi AS "Đơn vị", value AS "Giá trị", target AS "Mục tiêu", expected AS "Kỳ vọng",
                    status AS "Trạng thái"
             FROM dti.indicator_latest WHERE indicator_code = {indicator} ORDER BY value DESC NULLS LAST, unit_code""",
         "Đơn vị",
@@ -269,8 +274,8 @@ def indicator_by_unit(indicator: str) -> Query:
 def open_alerts(unit: str) -> Query:
     """Alerts still open for a unit."""
     return query(
-        f"""SELECT opened_at AS "Mở lúc", indicator_code AS "Chỉ tiêu", status AS "Trạng thái", message AS "Nội dung"
-            FROM dti.alerts_open WHERE unit_code = {unit} ORDER BY opened_at DESC""",
+        f"""SELECT ts AS "Mở lúc", indicator_code AS "Chỉ tiêu", status AS "Trạng thái", message_vi AS "Nội dung"
+            FROM dti.alerts_open WHERE unit_code = {unit} ORDER BY ts DESC, indicator_code""",
         "Mở lúc",
         "Chỉ tiêu",
         "Trạng thái",
@@ -281,12 +286,12 @@ def open_alerts(unit: str) -> Query:
 # --- template variables -----------------------------------------------------------------------------------------
 
 UNIT_VARIABLE: Final = query(
-    """SELECT DISTINCT unit_code AS __value, unit_name AS __text FROM dti.unit_score_latest ORDER BY 1""",
+    """SELECT DISTINCT unit_code AS __value, unit_name_vi AS __text FROM dti.unit_score_latest ORDER BY 1""",
     "__value",
     "__text",
 )
 INDICATOR_VARIABLE: Final = query(
-    """SELECT DISTINCT indicator_code AS __value, indicator_code || ' · ' || indicator_name AS __text
+    """SELECT DISTINCT indicator_code AS __value, indicator_code || ' · ' || indicator_name_vi AS __text
        FROM dti.indicator_latest ORDER BY 1""",
     "__value",
     "__text",
@@ -296,7 +301,7 @@ INDICATOR_VARIABLE: Final = query(
 # --- alert rules ------------------------------------------------------------------------------------------------
 
 _ALERT_LABELS: Final = """indicator_code AS indicator, unit_code AS unit, pillar, lead_unit,
-    indicator_name, unit_name"""
+    indicator_name_vi AS indicator_name, unit_name_vi AS unit_name"""
 ALERT_LABELS: Final = ("indicator", "unit", "pillar", "lead_unit", "indicator_name", "unit_name")
 
 BEHIND_FLAG: Final = query(
