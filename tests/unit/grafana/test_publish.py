@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,7 @@ from grafana.publish import connect, publish
 from qndti.cli import app
 from tests.conftest import free_port
 
-TOKEN = "glsa_test-secret-token-0123456789"
+TOKEN = "glsa_" + uuid.uuid4().hex
 
 
 @dataclass
