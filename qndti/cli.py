@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from qndti.commands import catalog, connectors, db, demo, dlq, stack, worker
+from qndti.commands import catalog, connectors, db, demo, dlq, grafana, stack, worker
 
 app = typer.Typer(
     help="QN-DTI Monitor: real-time monitoring of Quảng Ninh's digital-transformation index.",
@@ -16,6 +16,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(connectors.app, name="connectors")
 app.add_typer(dlq.app, name="dlq")
+app.add_typer(grafana.app, name="grafana")
 app.command("worker")(worker.run)
 app.command("demo")(demo.run)
 

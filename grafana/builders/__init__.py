@@ -1,0 +1,1 @@
+"""Builders of the dashboards, one module per kind of dashboard."""

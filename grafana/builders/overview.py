@@ -1,0 +1,108 @@
+"""The wall screen: the province at a glance on a 1920×1080 kiosk, refreshed every 10 seconds, without scrolling."""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import dashboard as dash
+
+from grafana import queries as q
+from grafana.builders.common import Facts, constant, navigation
+from grafana.panels import (
+    bars,
+    dashboard,
+    grid,
+    score_stat,
+    sql,
+    stat_panel,
+    status_grid_panel,
+    table_panel,
+    time_series,
+)
+from grafana.style import thresholds
+
+UID = "qndti-overview"
+PROVINCE = "${province:sqlstring}"
+
+
+def build(facts: Facts) -> dash.Dashboard:
+    """The overview dashboard."""
+    return (
+        dashboard(
+            UID,
+            "Toàn cảnh chuyển đổi số Quảng Ninh",
+            "Màn hình giám sát trung tâm: chỉ số chuyển đổi số của tỉnh, các trụ cột, chỉ tiêu đạt và chậm tiến độ.",
+            ["wall", "overview"],
+            refresh="10s",
+        )
+        .time("now-30d", "now")
+        .link(navigation())
+        .with_variable(constant("province", facts.province, "Tỉnh"))
+        .with_variable(constant("indicator_total", str(facts.indicator_total), "Tổng số chỉ tiêu"))
+        .with_panel(
+            score_stat(
+                "Chỉ số DTI tỉnh",
+                "Chỉ số chuyển đổi số của tỉnh, thang 1000 điểm (tổng có trọng số của các trụ cột).",
+                grid(0, 0, 4, 4),
+                q.unit_index(PROVINCE),
+            )
+        )
+        .with_panel(
+            stat_panel(
+                "Chỉ tiêu đạt và hoàn thành",
+                "Số chỉ tiêu cấp tỉnh có giá trị đạt mục tiêu (Đạt) và số được đơn vị chủ trì xác nhận hoàn thành, "
+                "trên tổng số chỉ tiêu của kế hoạch.",
+                grid(4, 0, 7, 4),
+                q.indicator_counts(PROVINCE, "${indicator_total}"),
+            )
+        )
+        .with_panel(
+            stat_panel(
+                "Độ mới dữ liệu",
+                "Thời gian từ quan sát mới nhất (của bất kỳ chỉ tiêu, đơn vị nào) đến nay.",
+                grid(11, 0, 3, 4),
+                q.data_age(),
+                unit="s",
+            )
+        )
+        .with_panel(
+            stat_panel(
+                "Thiếu dữ liệu",
+                "Số cặp chỉ tiêu × đơn vị không có dữ liệu mới quá 1,5 lần chu kỳ cập nhật.",
+                grid(14, 0, 2, 4),
+                q.stale_count(),
+            ).thresholds(thresholds((0, "green"), (1, "purple")))
+        )
+        .with_panel(
+            bars(
+                "Điểm các trụ cột",
+                "Điểm từng trụ cột của tỉnh (CQS chính quyền số, KTS kinh tế số, XHS xã hội số, NT nền tảng), "
+                "thang 1000 điểm.",
+                grid(16, 0, 8, 8),
+                q.pillar_scores(PROVINCE),
+            )
+        )
+        .with_panel(
+            time_series(
+                "Diễn biến chỉ số DTI tỉnh",
+                "Chỉ số chuyển đổi số của tỉnh theo thời gian, thang 1000 điểm.",
+                grid(0, 4, 16, 4),
+                [sql(q.unit_index_trend(PROVINCE))],
+            )
+        )
+        .with_panel(
+            status_grid_panel(
+                "Trạng thái chỉ tiêu theo đơn vị",
+                "Mỗi ô là trạng thái của một chỉ tiêu (cột) tại một đơn vị (hàng): Đạt, Hoàn thành, Đúng tiến độ, "
+                "Có nguy cơ, Chậm tiến độ, Suy giảm, Thiếu dữ liệu, Chưa có chỉ tiêu.",
+                grid(0, 8, 16, 20),
+                q.status_grid(),
+            )
+        )
+        .with_panel(
+            table_panel(
+                "Chỉ tiêu chậm nhất",
+                "Các cặp chỉ tiêu × đơn vị thiếu hụt nhiều nhất so với lộ trình kỳ vọng tại thời điểm này.",
+                grid(16, 8, 8, 20),
+                q.most_behind(15, compact=True),
+            )
+        )
+    )

@@ -1,0 +1,348 @@
+"""Every SQL query of the dashboards, with the columns its panel expects, against the public views of schema dti.
+
+The views and columns used here are the public contract of the database (README, section "Public views"):
+
+- ``dti.indicator_latest``: indicator_code, indicator_name_vi, pillar, lead_unit, unit_code, unit_name_vi, ts, value,
+  target, expected, projected, status, status_vi, score, attainment, progress;
+- ``dti.unit_score_latest``: unit_code, unit_name_vi, pillar (:data:`OVERALL` for the unit index), ts, score,
+  coverage, rank, rank_of;
+- ``dti.indicator_series``: indicator_code, unit_code, bucket, value, target, expected, projected;
+- ``dti.unit_score_series``: unit_code, pillar, bucket, score;
+- ``dti.alerts_open``: indicator_code, unit_code, ts, status, message_vi.
+
+Queries use ``$__time``/``$__timeFilter`` only (never ``$__timeGroup``), so they run on PostgreSQL and TimescaleDB.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from grafana.sql import Format
+from grafana.style import BEHIND, status_sql_label
+
+OVERALL: Final = "INDEX"
+"""The ``pillar`` value of a unit's overall index in ``dti.unit_score_latest`` and ``dti.unit_score_series``."""
+
+ACHIEVED: Final = "('achieved', 'completed')"
+WHY: Final = (
+    "concat_ws('; ', status_vi, 'đạt ' || round((attainment * 100)::numeric, 1) || '% mục tiêu', "
+    "'dự báo cuối kỳ đạt ' || round((progress * 100)::numeric, 0) || '% mức tăng cần thiết')"
+)
+"""Why an indicator has its status: plan attainment x/T and the progress ratio R of the projection."""
+BEHIND_SQL: Final = "(" + ", ".join(f"'{code}'" for code in BEHIND) + ")"
+
+
+@dataclass(frozen=True)
+class Query:
+    """A panel query and the columns (in order) its panel expects."""
+
+    sql: str
+    columns: tuple[str, ...]
+    fmt: Format = "table"
+
+
+REGISTRY: dict[str, Query] = {}
+
+
+def query(sql: str, *columns: str, fmt: Format = "table") -> Query:
+    """Register a query so the tests can run it and check its columns."""
+    made = Query(" ".join(sql.split()), columns, fmt)
+    REGISTRY[made.sql] = made
+    return made
+
+
+# --- unit index and pillar scores -------------------------------------------------------------------------------
+
+
+def unit_index(unit: str) -> Query:
+    """A unit's index in points (0–1000) with its time."""
+    return query(
+        f"""SELECT $__time(ts), score * 1000 AS "Điểm" FROM dti.unit_score_latest
+            WHERE unit_code = {unit} AND pillar = '{OVERALL}'""",
+        "time",
+        "Điểm",
+    )
+
+
+def unit_index_trend(unit: str, pillar: str = OVERALL) -> Query:
+    """A unit's index (or one pillar score) over the dashboard's time range, in points."""
+    return query(
+        f"""SELECT $__time(bucket), score * 1000 AS "Điểm" FROM dti.unit_score_series
+            WHERE unit_code = {unit} AND pillar = '{pillar}' AND $__timeFilter(bucket) ORDER BY 1""",
+        "time",
+        "Điểm",
+        fmt="time_series",
+    )
+
+
+def pillar_score(unit: str, pillar: str) -> Query:
+    """One pillar score of a unit, in points, with its time."""
+    return query(
+        f"""SELECT $__time(ts), score * 1000 AS "Điểm" FROM dti.unit_score_latest
+            WHERE unit_code = {unit} AND pillar = '{pillar}'""",
+        "time",
+        "Điểm",
+    )
+
+
+def pillar_scores(unit: str) -> Query:
+    """A unit's pillar scores in points, one row per pillar."""
+    return query(
+        f"""SELECT pillar AS "Trụ cột", score * 1000 AS "Điểm" FROM dti.unit_score_latest
+            WHERE unit_code = {unit} AND pillar <> '{OVERALL}' ORDER BY pillar""",
+        "Trụ cột",
+        "Điểm",
+    )
+
+
+def unit_rank(unit: str) -> Query:
+    """A unit's rank within its peer group, the group's size and its data coverage."""
+    return query(
+        f"""SELECT rank AS "Hạng", rank_of AS "Số đơn vị cùng nhóm", round((coverage * 100)::numeric, 0)
+                   AS "Độ phủ dữ liệu (%)"
+            FROM dti.unit_score_latest WHERE unit_code = {unit} AND pillar = '{OVERALL}'""",
+        "Hạng",
+        "Số đơn vị cùng nhóm",
+        "Độ phủ dữ liệu (%)",
+    )
+
+
+def pillar_ranking(pillar: str) -> Query:
+    """Every unit's score on one pillar, best first."""
+    return query(
+        f"""SELECT unit_name_vi AS "Đơn vị", score * 1000 AS "Điểm", rank AS "Hạng", coverage AS "Độ phủ dữ liệu"
+            FROM dti.unit_score_latest WHERE pillar = '{pillar}' AND score IS NOT NULL
+            ORDER BY score DESC, unit_code""",
+        "Đơn vị",
+        "Điểm",
+        "Hạng",
+        "Độ phủ dữ liệu",
+    )
+
+
+# --- indicators --------------------------------------------------------------------------------------------------
+
+
+def indicator_counts(unit: str, total: str) -> Query:
+    """Indicators achieved and officially completed, out of the catalog's total."""
+    return query(
+        f"""SELECT count(*) FILTER (WHERE status IN {ACHIEVED}) AS "Đạt",
+                   count(*) FILTER (WHERE status = 'completed') AS "Hoàn thành",
+                   {total}::integer AS "Tổng số chỉ tiêu"
+            FROM dti.indicator_latest WHERE unit_code = {unit}""",
+        "Đạt",
+        "Hoàn thành",
+        "Tổng số chỉ tiêu",
+    )
+
+
+def status_grid(pillar: str | None = None) -> Query:
+    """Status of every indicator at every unit, long form (a matrix transformation makes the grid)."""
+    where = f"WHERE pillar = '{pillar}'" if pillar else ""
+    return query(
+        f"""SELECT unit_name_vi AS "Đơn vị", indicator_code AS "Chỉ tiêu", status AS "Trạng thái"
+            FROM dti.indicator_latest {where} ORDER BY unit_code, indicator_code""",
+        "Đơn vị",
+        "Chỉ tiêu",
+        "Trạng thái",
+    )
+
+
+def most_behind(limit: int, pillar: str | None = None, compact: bool = False) -> Query:
+    """Indicator × unit pairs behind their trajectory, largest shortfall against the expected value first.
+
+    The compact form (for the wall screen) keeps the code, unit, shortfall and status.
+    """
+    extra = f"AND pillar = '{pillar}'" if pillar else ""
+    columns = (
+        ("Mã", "Đơn vị", "Thiếu hụt", "Trạng thái")
+        if compact
+        else ("Mã", "Chỉ tiêu", "Đơn vị", "Giá trị", "Kỳ vọng", "Mục tiêu", "Thiếu hụt", "Trạng thái")
+    )
+    expressions = {
+        "Mã": "indicator_code",
+        "Chỉ tiêu": "indicator_name_vi",
+        "Đơn vị": "unit_name_vi",
+        "Giá trị": "value",
+        "Kỳ vọng": "expected",
+        "Mục tiêu": "target",
+        "Thiếu hụt": "expected - value",
+        "Trạng thái": "status",
+    }
+    select = ", ".join(f'{expressions[c]} AS "{c}"' for c in columns)
+    return query(
+        f"""SELECT {select} FROM dti.indicator_latest WHERE status IN {BEHIND_SQL} {extra}
+            ORDER BY expected - value DESC NULLS LAST, indicator_code, unit_code LIMIT {limit}""",
+        *columns,
+    )
+
+
+def data_age() -> Query:
+    """Seconds since the newest observation behind any indicator value."""
+    return query(
+        """SELECT extract(epoch FROM now() - max(ts)) AS "Dữ liệu mới nhất" FROM dti.indicator_latest""",
+        "Dữ liệu mới nhất",
+    )
+
+
+def stale_count() -> Query:
+    """Indicator × unit pairs without fresh data."""
+    return query(
+        """SELECT count(*) FILTER (WHERE status = 'stale') AS "Thiếu dữ liệu" FROM dti.indicator_latest""",
+        "Thiếu dữ liệu",
+    )
+
+
+def unit_indicators(unit: str, pillar: str | None = None) -> Query:
+    """Every indicator of a unit (or of the province for one pillar) with status and the reason for it."""
+    extra = f"AND pillar = '{pillar}'" if pillar else ""
+    return query(
+        f"""SELECT indicator_code AS "Mã", indicator_name_vi AS "Chỉ tiêu", value AS "Giá trị",
+                   target AS "Mục tiêu", expected AS "Kỳ vọng", projected AS "Dự báo cuối kỳ",
+                   score AS "Điểm", status AS "Trạng thái", {WHY} AS "Vì sao"
+            FROM dti.indicator_latest WHERE unit_code = {unit} {extra} ORDER BY indicator_code""",
+        "Mã",
+        "Chỉ tiêu",
+        "Giá trị",
+        "Mục tiêu",
+        "Kỳ vọng",
+        "Dự báo cuối kỳ",
+        "Điểm",
+        "Trạng thái",
+        "Vì sao",
+    )
+
+
+def indicator_now(indicator: str, unit: str) -> Query:
+    """The latest value of one indicator at one unit with its target, expected value and projection."""
+    return query(
+        f"""SELECT value AS "Giá trị", target AS "Mục tiêu", expected AS "Kỳ vọng",
+                   projected AS "Dự báo cuối kỳ", status AS "Trạng thái"
+            FROM dti.indicator_latest WHERE indicator_code = {indicator} AND unit_code = {unit}""",
+        "Giá trị",
+        "Mục tiêu",
+        "Kỳ vọng",
+        "Dự báo cuối kỳ",
+        "Trạng thái",
+    )
+
+
+def indicator_why(indicator: str, unit: str) -> Query:
+    """The explanation of one indicator's status at one unit."""
+    return query(
+        f"""SELECT indicator_name_vi AS "Chỉ tiêu", unit_name_vi AS "Đơn vị", lead_unit AS "Đơn vị chủ trì",
+                   {WHY} AS "Vì sao"
+            FROM dti.indicator_latest WHERE indicator_code = {indicator} AND unit_code = {unit}""",
+        "Chỉ tiêu",
+        "Đơn vị",
+        "Đơn vị chủ trì",
+        "Vì sao",
+    )
+
+
+def indicator_trajectory(indicator: str, unit: str) -> Query:
+    """Value, target, expected trajectory and projection of one indicator at one unit over time."""
+    return query(
+        f"""SELECT $__time(bucket), value AS "Giá trị", target AS "Mục tiêu", expected AS "Lộ trình kỳ vọng",
+                   projected AS "Dự báo cuối kỳ"
+            FROM dti.indicator_series
+            WHERE indicator_code = {indicator} AND unit_code = {unit} AND $__timeFilter(bucket) ORDER BY 1""",
+        "time",
+        "Giá trị",
+        "Mục tiêu",
+        "Lộ trình kỳ vọng",
+        "Dự báo cuối kỳ",
+        fmt="time_series",
+    )
+
+
+def indicator_by_unit(indicator: str) -> Query:
+    """One indicator at every unit: value, target, status."""
+    return query(
+        f"""SELECT unit_name_vi AS "Đơn vị", value AS "Giá trị", target AS "Mục tiêu", expected AS "Kỳ vọng",
+                   status AS "Trạng thái"
+            FROM dti.indicator_latest WHERE indicator_code = {indicator} ORDER BY value DESC NULLS LAST, unit_code""",
+        "Đơn vị",
+        "Giá trị",
+        "Mục tiêu",
+        "Kỳ vọng",
+        "Trạng thái",
+    )
+
+
+def open_alerts(unit: str) -> Query:
+    """Alerts still open for a unit."""
+    return query(
+        f"""SELECT ts AS "Mở lúc", indicator_code AS "Chỉ tiêu", status AS "Trạng thái", message_vi AS "Nội dung"
+            FROM dti.alerts_open WHERE unit_code = {unit} ORDER BY ts DESC, indicator_code""",
+        "Mở lúc",
+        "Chỉ tiêu",
+        "Trạng thái",
+        "Nội dung",
+    )
+
+
+# --- template variables -----------------------------------------------------------------------------------------
+
+UNIT_VARIABLE: Final = query(
+    """SELECT DISTINCT unit_code AS __value, unit_name_vi AS __text FROM dti.unit_score_latest ORDER BY 1""",
+    "__value",
+    "__text",
+)
+INDICATOR_VARIABLE: Final = query(
+    """SELECT DISTINCT indicator_code AS __value, indicator_code || ' · ' || indicator_name_vi AS __text
+       FROM dti.indicator_latest ORDER BY 1""",
+    "__value",
+    "__text",
+)
+
+
+# --- alert rules ------------------------------------------------------------------------------------------------
+
+_ALERT_LABELS: Final = """indicator_code AS indicator, unit_code AS unit, pillar, lead_unit,
+    indicator_name_vi AS indicator_name, unit_name_vi AS unit_name"""
+ALERT_LABELS: Final = ("indicator", "unit", "pillar", "lead_unit", "indicator_name", "unit_name")
+
+BEHIND_FLAG: Final = query(
+    f"""SELECT {_ALERT_LABELS}, {status_sql_label("status")} AS status,
+               CASE WHEN status IN {BEHIND_SQL} THEN 1 ELSE 0 END AS behind
+        FROM dti.indicator_latest WHERE status NOT IN ('stale', 'no_target')""",
+    *ALERT_LABELS,
+    "status",
+    "behind",
+)
+BEHIND_SHORTFALL: Final = query(
+    f"""SELECT {_ALERT_LABELS}, {status_sql_label("status")} AS status,
+               coalesce(expected - value, 0) AS shortfall
+        FROM dti.indicator_latest WHERE status NOT IN ('stale', 'no_target')""",
+    *ALERT_LABELS,
+    "status",
+    "shortfall",
+)
+BEHIND_VALUE: Final = query(
+    f"""SELECT {_ALERT_LABELS}, {status_sql_label("status")} AS status, coalesce(value, 0) AS value
+        FROM dti.indicator_latest WHERE status NOT IN ('stale', 'no_target')""",
+    *ALERT_LABELS,
+    "status",
+    "value",
+)
+BEHIND_TARGET: Final = query(
+    f"""SELECT {_ALERT_LABELS}, {status_sql_label("status")} AS status, coalesce(target, 0) AS target
+        FROM dti.indicator_latest WHERE status NOT IN ('stale', 'no_target')""",
+    *ALERT_LABELS,
+    "status",
+    "target",
+)
+STALE_FLAG: Final = query(
+    f"""SELECT {_ALERT_LABELS}, CASE WHEN status = 'stale' THEN 1 ELSE 0 END AS stale
+        FROM dti.indicator_latest""",
+    *ALERT_LABELS,
+    "stale",
+)
+STALE_HOURS: Final = query(
+    f"""SELECT {_ALERT_LABELS}, coalesce(extract(epoch FROM now() - ts) / 3600, 0) AS hours
+        FROM dti.indicator_latest""",
+    *ALERT_LABELS,
+    "hours",
+)
