@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from qndti.commands import catalog, connectors, db, demo, stack, worker
+from qndti.commands import catalog, connectors, db, demo, importer, stack, worker
 
 app = typer.Typer(
     help="QN-DTI Monitor: real-time monitoring of Quảng Ninh's digital-transformation index.",
@@ -17,6 +17,7 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(connectors.app, name="connectors")
 app.command("worker")(worker.run)
 app.command("demo")(demo.run)
+app.command("import")(importer.run)
 
 
 def main() -> None:
