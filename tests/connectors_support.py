@@ -87,3 +87,21 @@ async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float =
     finally:
         await consumer.stop()
     return found
+
+
+class KafkaEmitter:
+    """An emitter that produces to a real topic with the service's producer (use inside ``async with``)."""
+
+    def __init__(self, bootstrap: str, topic: str, state: Path, catalog: Catalog = CATALOG) -> None:
+        from connectors.producer import ObservationProducer
+
+        self.producer = ObservationProducer(bootstrap, topic)
+        self.emitter, self.registry = emitter(self.producer, state, catalog)
+        self.store = CheckpointStore(state)
+
+    async def __aenter__(self) -> KafkaEmitter:
+        await self.producer.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.producer.stop()

@@ -101,9 +101,10 @@ class HttpJsonConnector:
     async def _get(self, url: str, params: dict[str, str | int], headers: dict[str, str]) -> httpx.Response:
         try:
             if self.options.method == "POST":
-                response = await self.client.post(url, params=params, json=self.options.body, headers=headers)
+                # An empty ``params`` would drop the query of a link-header URL: pass None then.
+                response = await self.client.post(url, params=params or None, json=self.options.body, headers=headers)
             else:
-                response = await self.client.get(url, params=params, headers=headers)
+                response = await self.client.get(url, params=params or None, headers=headers)
         except httpx.TimeoutException:
             raise SourceTimeout(self.config.name, f"no answer within {self.config.timeout:g} s") from None
         except httpx.TransportError as exc:
@@ -175,7 +176,7 @@ class HttpJsonConnector:
                     break
             elif paging.type == "link":
                 following = response.links.get("next", {}).get("url")
-                if not following:
+                if not following or following == url:
                     break
                 url, params = following, dict(self._params)
             page += 1

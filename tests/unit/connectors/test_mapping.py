@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,7 @@ def test_bad_records_are_rejected_with_record_and_field(
     assert len(result.observations) == 1
     [rejected] = result.rejected
     assert rejected.where.startswith("record 2, ")
-    assert __import__("re").search(message, str(rejected)), str(rejected)
+    assert re.search(message, str(rejected)), str(rejected)
 
 
 def test_paths_and_times() -> None:
