@@ -72,6 +72,7 @@ class RecordRejected(SourceResponseInvalid):
     def __init__(self, source: str, where: str, message: str) -> None:
         super().__init__(source, f"{where}: {message}")
         self.where = where
+        self.detail = message
 
 
 class ProduceFailed(ConnectorError):

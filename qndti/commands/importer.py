@@ -78,7 +78,7 @@ def run(
             mapped = reader.map(part, now, f"{file.name}, row")
             chunks.append(mapped.observations)
             rejected.extend(mapped.rejected)
-            produced_rows += len(part) - len({r.where.split(",", 2)[1] for r in mapped.rejected})
+            produced_rows += len(part) - len(mapped.rejected)  # a record is rejected whole, at its first bad field
             progress.advance(task, len(part))
         observations = sum(len(c) for c in chunks)
         sent = 0
@@ -90,7 +90,7 @@ def run(
     verb = "would produce" if dry_run else "produced"
     console.print(
         f"{file.name}: {len(numbered)} rows; {produced_rows} rows {verb} "
-        f"{observations if dry_run else sent} observations; {len(rejected)} values rejected"
+        f"{observations if dry_run else sent} observations; {len(rejected)} rows rejected"
     )
     for error in rejected[:20]:
         console.print(f"[yellow]rejected[/yellow] {error.where}: {error.detail}")

@@ -51,9 +51,7 @@ def sql_source(tmp_path: Path, **options: Any) -> SourceConfig:
     )
 
 
-def test_rows_after_the_watermark_are_produced_once(
-    stack: StackInfo, topics: Topics, tmp_path: Path, his: str
-) -> None:
+def test_rows_after_the_watermark_are_produced_once(stack: StackInfo, topics: Topics, tmp_path: Path, his: str) -> None:
     insert(his, ("Hạ Long", T0, 100, 90), ("Cẩm Phả", T0 + dt.timedelta(minutes=1), "1.200", 1000))
 
     async def scenario() -> list[Any]:
@@ -84,7 +82,12 @@ def test_rows_after_the_watermark_are_produced_once(
     [
         ("INSERT INTO bao_cao VALUES ('Hạ Long', '2023-06-30T10:00Z', '-3', 1)", QUERY, "bad_record", "negative"),
         ("INSERT INTO bao_cao VALUES ('Hạ Long', '2023-06-30T10:00Z', 'mười', 1)", QUERY, "bad_record", "not a number"),
-        ("INSERT INTO bao_cao VALUES ('Hoành Bồ', '2023-06-30T10:00Z', '3', 1)", QUERY, "bad_record", "not in the catalog"),
+        (
+            "INSERT INTO bao_cao VALUES ('Hoành Bồ', '2023-06-30T10:00Z', '3', 1)",
+            QUERY,
+            "bad_record",
+            "not in the catalog",
+        ),
         ("ALTER TABLE bao_cao RENAME COLUMN so_ho_so TO tong_so", QUERY, "invalid_response", "schema changed"),
         (
             "SELECT 1",
@@ -133,10 +136,10 @@ def test_the_watermark_is_bound_never_formatted(tmp_path: Path, his: str) -> Non
 
 def test_refused_credential_and_missing_parameter(tmp_path: Path, his: str) -> None:
     base, _, rest = his.partition("://")
-    userinfo, _, host = rest.partition("@")
+    _userinfo, _, host = rest.partition("@")
     wrong = f"{base}://nobody:wrong@{host}"
     connector = SqlConnector(sql_source(tmp_path), CATALOG, {"HIS_DSN": wrong})
-    with pytest.raises(Exception, match="refused the credential|cannot connect") as info:
+    with pytest.raises(Exception, match=r"refused the credential|cannot connect") as info:
         asyncio.run(connector.poll({}, dt.datetime.now(dt.UTC)))
     assert "wrong" not in str(info.value)
     with pytest.raises(ConfigError, match=r"field 'options.query'.*%\(watermark\)s"):
