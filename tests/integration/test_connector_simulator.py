@@ -94,7 +94,8 @@ def test_replay_2023_ends_h1_on_the_reference_figure(
             if last is not None and last[1].isoformat().startswith("2023-06-30"):
                 break
             time.sleep(1)
-        assert last is not None and float(last[0]) == 93.40, last
+        assert last is not None
+        assert float(last[0]) == 93.40, last
     finally:
         proc.terminate()
         proc.wait(30)
