@@ -37,7 +37,7 @@ class _Strict(BaseModel):
 
 
 class Schedule(_Strict):
-    """When to poll: every ``interval`` seconds, or on a cron expression (local time of the process)."""
+    """When to poll: every ``interval`` seconds, or on a cron expression (in the source's ``timezone``)."""
 
     interval: float | None = Field(None, gt=0)
     cron: str | None = None

@@ -76,9 +76,9 @@ class CircuitBreaker:
             self.opened_at = now
 
 
-def next_run(schedule: Schedule, after: dt.datetime) -> dt.datetime:
-    """The next time a poll is due after ``after`` (aware)."""
+def next_run(schedule: Schedule, after: dt.datetime, zone: dt.tzinfo = dt.UTC) -> dt.datetime:
+    """The next time a poll is due after ``after`` (aware); cron expressions are read in ``zone``."""
     if schedule.cron is not None:
-        return croniter(schedule.cron, after).get_next(dt.datetime)
+        return croniter(schedule.cron, after.astimezone(zone)).get_next(dt.datetime)
     assert schedule.interval is not None  # noqa: S101 - the model guarantees one of the two
     return after + dt.timedelta(seconds=schedule.interval)

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from connectors.base import Batch, Connector, PushConnector
 from connectors.checkpoint import CheckpointStore
@@ -102,6 +103,7 @@ class SourceLoop:
         policy = self.connector.config.retry
         self.backoff = Backoff(policy.backoff_initial, policy.backoff_max, self.rng)
         self.breaker = CircuitBreaker.from_policy(policy)
+        self.zone = ZoneInfo(self.connector.config.timezone)
 
     @property
     def name(self) -> str:
@@ -137,7 +139,7 @@ class SourceLoop:
         self.state.breaker, self.state.last_error, self.state.last_success = "closed", None, now
         if sent or batch.rejected:
             log.info("source %r: produced %d observations, %d rejected", self.name, sent, len(batch.rejected))
-        return max(0.0, (next_run(config.schedule, now) - self.emitter.clock()).total_seconds())
+        return max(0.0, (next_run(config.schedule, now, self.zone) - self.emitter.clock()).total_seconds())
 
     def _failed(self, exc: ConnectorError) -> float:
         metrics = self.emitter.metrics
@@ -151,7 +153,9 @@ class SourceLoop:
             return self.backoff.next_delay()
         # A permanent failure (bad data, refused credential) will not heal by retrying at once.
         now = self.emitter.clock()
-        return max(self.backoff.next_delay(), (next_run(self.connector.config.schedule, now) - now).total_seconds())
+        return max(
+            self.backoff.next_delay(), (next_run(self.connector.config.schedule, now, self.zone) - now).total_seconds()
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll on schedule until ``stop`` is set; then close the connector."""

@@ -6,6 +6,7 @@ from pathlib import Path
 from connectors.checkpoint import CheckpointStore
 from connectors.config import Schedule
 from connectors.resilience import Backoff, CircuitBreaker, next_run
+from index_engine.periods import LOCAL_TZ
 
 
 def test_backoff_stays_under_a_doubling_ceiling_and_resets() -> None:
@@ -36,6 +37,9 @@ def test_schedule_interval_and_cron() -> None:
     start = dt.datetime(2023, 6, 30, 10, 7, tzinfo=dt.UTC)
     assert next_run(Schedule(interval=300), start) == start + dt.timedelta(minutes=5)
     assert next_run(Schedule(cron="*/15 * * * *"), start) == dt.datetime(2023, 6, 30, 10, 15, tzinfo=dt.UTC)
+    # "at 06:00 every day" in Vietnam is 23:00 UTC the day before
+    daily = next_run(Schedule(cron="0 6 * * *"), start, LOCAL_TZ)
+    assert daily == dt.datetime(2023, 7, 1, 6, tzinfo=LOCAL_TZ)
 
 
 def test_checkpoint_round_trip_is_atomic(tmp_path: Path) -> None:
