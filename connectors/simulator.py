@@ -7,6 +7,10 @@ default by kind. Numerators follow their indicator's denominator at a share that
 ``ratio_start`` and reaches ``ratio_h1`` on 30 June (flows keep ``ratio_h1`` all year, so their year-to-date
 share is that figure), so a replay of 2023 ends H1 on the reference figures of the domain description.
 
+A profile ``scope`` is ``locality`` (split over the localities by population), ``services`` (the same, with a
+quarter going to the departments that provide public services, evenly: **assumed**) or ``province`` (one value
+for the province as a whole).
+
 Rhythm (**assumed**, no sourced profile exists): offices work 07:30–17:00 and carry 90% of a working day's
 flow; Monday carries 110% of a mid-week day and Friday 90%; weekends 10%. Each unit's share around the province
 figure is drawn once per seed (±4%) and normalised so the province total stays exact.
@@ -35,6 +39,7 @@ WEEKDAY_WEIGHTS: Final = (1.1, 1.0, 1.0, 1.0, 0.9, 0.1, 0.1)  # assumed
 OFFICE_HOURS: Final = (7.5, 17.0)  # assumed
 OFFICE_SHARE: Final = 0.9  # assumed
 JITTER: Final = 0.04  # assumed
+DEPARTMENT_SHARE: Final = 0.25  # assumed: share of dossiers handled by provincial departments
 H1_END: Final = dt.datetime(2023, 6, 30, 23, 59, 59, tzinfo=LOCAL_TZ)
 SOURCE: Final = "simulator"
 
@@ -125,6 +130,20 @@ class Simulation:
         self.population = {c: populations.get(c, fallback) for c in self.localities}
         total = sum(self.population.values()) or 1.0
         self.pop_share = {c: p / total for c, p in self.population.items()}
+        # Provincial departments that handle dossiers themselves (the service centre and departments with public
+        # services); assumed to carry DEPARTMENT_SHARE of a "services" flow, evenly.
+        self.departments = tuple(
+            code for code in catalog.children("QN") if catalog.units[code].peer_group == "department_services"
+        )
+        self.weights: dict[str, dict[str, float]] = {
+            "locality": self.pop_share,
+            "services": {
+                **{c: w * (1 - DEPARTMENT_SHARE) for c, w in self.pop_share.items()},
+                **{c: DEPARTMENT_SHARE / len(self.departments) for c in self.departments},
+            }
+            if self.departments
+            else self.pop_share,
+        }
         self.shares: dict[str, Share] = {}
         for indicator in catalog.indicators.values():
             if indicator.denominator is not None:
@@ -139,12 +158,14 @@ class Simulation:
             self.levels[code] = levels.get(code, default)
         self.seed = seed
         rng = random.Random(seed)  # noqa: S311 - simulation, not cryptography
-        self._jitter = {(code, unit): rng.uniform(-1, 1) for code in sorted(self.shares) for unit in self.localities}
+        every = (*self.localities, *self.departments)
+        self._jitter = {(code, unit): rng.uniform(-1, 1) for code in sorted(self.shares) for unit in every}
         self._counts: dict[tuple[str, dt.datetime], dict[str, int]] = {}
 
     def units_of(self, metric: str) -> tuple[str, ...]:
         """The units a metric is simulated for."""
-        return self.localities if self._base(metric).scope == "locality" else ("QN",)
+        scope = self._base(metric).scope
+        return tuple(self.weights[scope]) if scope in self.weights else ("QN",)
 
     def _base(self, metric: str) -> Level:
         seen = set()
@@ -155,7 +176,7 @@ class Simulation:
 
     def _level(self, metric: str, unit: str, ts: dt.datetime) -> float:
         base = self.levels[metric]
-        weight = 1.0 if unit == "QN" else self.pop_share[unit]
+        weight = 1.0 if unit == "QN" else self.weights[base.scope][unit]
         if base.per == "working_day":
             return base.level * weight * working_days(ts)
         if base.per == "person":
@@ -176,9 +197,10 @@ class Simulation:
         # Spread units around the province share; normalised so the summed province share is exact.
         # A share near 100% has less room to spread: units stay at or below 100%.
         amplitude = min(JITTER, 0.9 * (1 - ratio) / ratio) if ratio < 1 else 0.0
-        dens = {u: self.value(share.denominator, u, ts) for u in self.localities}
+        units = self.units_of(metric)
+        dens = {u: self.value(share.denominator, u, ts) for u in units}
         total = sum(dens.values()) or 1.0
-        norm = sum(dens[u] / total * (1 + amplitude * self._jitter[(metric, u)]) for u in self.localities)
+        norm = sum(dens[u] / total * (1 + amplitude * self._jitter[(metric, u)]) for u in units)
         return ratio * (1 + amplitude * self._jitter[(metric, unit)]) / norm
 
     def value(self, metric: str, unit: str, ts: dt.datetime) -> float:
