@@ -11,11 +11,17 @@ Options::
 
 The watermark is always a bound parameter (``%(watermark)s``), never formatted into the text, and the
 transaction is read-only: a query that tries to write fails.
+
+``driver: psycopg`` (the default) is PostgreSQL. Any other DB-API 2.0 module can be named (``driver: sqlite3``,
+``driver: oracledb``, …): ``dsn_env`` then holds what its ``connect()`` takes, ``%(watermark)s`` is rewritten to
+the driver's parameter style, and the transaction is always rolled back; give such a source a read-only account.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import importlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,6 +48,22 @@ class SqlOptions(BaseModel):
     query: str
     watermark_column: str
     initial_watermark: str | float = "1970-01-01T00:00:00+00:00"
+    driver: str = "psycopg"
+
+
+def _restyle(query: str, paramstyle: str, watermark: object) -> tuple[str, Any]:
+    """The query and its parameters in a DB-API driver's parameter style."""
+    styles: dict[str, tuple[str, Any]] = {
+        "pyformat": ("%(watermark)s", {"watermark": watermark}),
+        "named": (":watermark", {"watermark": watermark}),
+        "qmark": ("?", (watermark,)),
+        "numeric": (":1", (watermark,)),
+        "format": ("%s", (watermark,)),
+    }
+    marker, params = styles.get(paramstyle, styles["pyformat"])
+    if paramstyle in ("qmark", "numeric", "format") and query.count("%(watermark)s") > 1:
+        params = (watermark,) * query.count("%(watermark)s")
+    return query.replace("%(watermark)s", marker), params
 
 
 def _encode(value: Any) -> str | float:
@@ -79,6 +101,37 @@ class SqlConnector:
 
     async def poll(self, checkpoint: Checkpoint, now: dt.datetime) -> Batch:
         """Run the query for rows newer than the watermark."""
+        if self.options.driver == "psycopg":
+            rows = await self._postgres(checkpoint)
+        else:
+            rows = await asyncio.to_thread(self._dbapi, checkpoint)
+        return self._batch(rows, checkpoint, now)
+
+    def _dbapi(self, checkpoint: Checkpoint) -> list[dict[str, Any]]:
+        name = self.config.name
+        try:
+            module = importlib.import_module(self.options.driver)
+        except ImportError:
+            raise SourceUnavailable(name, f"the DB-API driver {self.options.driver!r} is not installed") from None
+        # Other drivers get the watermark as it was read (text or number): their own types are unknown here.
+        raw = checkpoint.get("watermark", self.options.initial_watermark)
+        query, params = _restyle(self.options.query, getattr(module, "paramstyle", "pyformat"), raw)
+        try:
+            conn = module.connect(self.dsn)
+        except Exception:
+            raise SourceUnavailable(name, "cannot connect to the database") from None
+        try:
+            cursor = conn.cursor()
+            cursor.execute(query, params)
+            columns = [d[0] for d in cursor.description or ()]
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        except Exception as exc:
+            raise SourceResponseInvalid(name, f"query failed: {type(exc).__name__}: {exc}") from None
+        finally:
+            conn.rollback()
+            conn.close()
+
+    async def _postgres(self, checkpoint: Checkpoint) -> list[dict[str, Any]]:
         name = self.config.name
         try:
             conn = await psycopg.AsyncConnection.connect(
@@ -106,6 +159,10 @@ class SqlConnector:
             ) from None
         finally:
             await conn.close()
+        return rows
+
+    def _batch(self, rows: list[dict[str, Any]], checkpoint: Checkpoint, now: dt.datetime) -> Batch:
+        name = self.config.name
         column = self.options.watermark_column
         if rows and column not in rows[0]:
             raise SourceResponseInvalid(name, f"the result has no column {column!r} (has the query changed?)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -146,3 +147,22 @@ def test_refused_credential_and_missing_parameter(tmp_path: Path, his: str) -> N
         SqlConnector(sql_source(tmp_path, query="SELECT * FROM bao_cao"), CATALOG, {"HIS_DSN": his})
     with pytest.raises(ConfigError, match="environment variable HIS_DSN is not set"):
         SqlConnector(sql_source(tmp_path), CATALOG, {})
+
+
+def test_any_dbapi_driver_with_its_parameter_style(tmp_path: Path) -> None:
+    path = tmp_path / "report.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE bao_cao (don_vi text, cap_nhat text, so_ho_so text, truc_tuyen int)")
+        conn.executemany(
+            "INSERT INTO bao_cao VALUES (?, ?, ?, ?)",
+            [("Hạ Long", "2023-06-30T10:00:00+00:00", "1.000", 900), ("Cô Tô", "2023-06-30T11:00:00+00:00", "50", 40)],
+        )
+    config = sql_source(tmp_path, driver="sqlite3", initial_watermark="2023-06-30T10:30:00+00:00")
+    connector = SqlConnector(config, CATALOG, {"HIS_DSN": str(path)})
+    batch = asyncio.run(connector.poll({}, dt.datetime.now(dt.UTC)))
+    assert sorted((o.unit, o.value) for o in batch.observations) == [("COTO", 40.0), ("COTO", 50.0)]
+    assert batch.checkpoint == {"watermark": "2023-06-30T11:00:00+00:00"}
+    writer = sql_source(tmp_path, driver="sqlite3", query="DELETE FROM bao_cao WHERE cap_nhat > %(watermark)s")
+    asyncio.run(SqlConnector(writer, CATALOG, {"HIS_DSN": str(path)}).poll({}, dt.datetime.now(dt.UTC)))
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM bao_cao").fetchone() == (2,)  # rolled back
