@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import CollectorRegistry
 
 from connectors.checkpoint import CheckpointStore
@@ -70,20 +71,32 @@ def sample(registry: CollectorRegistry, name: str, **labels: str) -> float:
 
 
 async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 30.0) -> list[Observation]:
-    """Every observation on ``topic`` from the start; waits until ``expected`` arrived or ``timeout`` passed."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None)
+    """Every observation on ``topic``, read up to its end offsets; waits up to ``timeout`` for ``expected`` of them."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
     await consumer.start()
     found: list[Observation] = []
-    deadline = asyncio.get_running_loop().time() + timeout
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
     try:
-        while len(found) < expected and asyncio.get_running_loop().time() < deadline:
-            batches = await consumer.getmany(timeout_ms=500)
-            now = dt.datetime.now(dt.UTC)
-            for records in batches.values():
-                found.extend(decode_observation(r.value, CATALOG, now) for r in records)
-        # Anything more than expected would be a duplicate or a wrong record: look a little longer.
-        extra = await consumer.getmany(timeout_ms=1000)
-        found.extend(decode_observation(r.value, CATALOG, dt.datetime.now(dt.UTC)) for rs in extra.values() for r in rs)
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        try:
+            [described] = await admin.describe_topics([topic])
+        finally:
+            await admin.close()
+        partitions = [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
+        assert partitions, f"topic {topic} does not exist"
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        while True:
+            ends = await consumer.end_offsets(partitions)
+            if sum(ends.values()) >= expected or loop.time() > deadline:
+                break
+            await asyncio.sleep(0.2)
+        for partition in partitions:
+            while await consumer.position(partition) < ends[partition]:
+                for record in (await consumer.getmany(partition, timeout_ms=1000)).get(partition, []):
+                    found.append(decode_observation(record.value, CATALOG, dt.datetime.now(dt.UTC)))
     finally:
         await consumer.stop()
     return found
