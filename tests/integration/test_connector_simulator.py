@@ -99,3 +99,36 @@ def test_replay_2023_ends_h1_on_the_reference_figure(
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def test_run_once_and_check(stack: StackInfo, topics: Topics, tmp_path: Path) -> None:
+    env = service_env(stack, "postgresql://unused", topics, tmp_path)
+    once = subprocess.run(
+        [sys.executable, "-m", "qndti", "connectors", "run", "--once"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert once.returncode == 0, once.stderr
+    found = asyncio.run(read_topic(stack.kafka_bootstrap, topics.observations, 1))
+    assert {o.metric for o in found} == {"dossier.processed", "dossier.processed_online"}
+    check = subprocess.run(
+        [sys.executable, "-m", "qndti", "connectors", "check", "simulator", "--limit", "3"],
+        env={**env, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert check.returncode == 0, check.stderr
+    assert "dry run: nothing produced" in check.stderr
+    assert len(asyncio.run(read_topic(stack.kafka_bootstrap, topics.observations, 0))) == len(found)
+    unknown = subprocess.run(
+        [sys.executable, "-m", "qndti", "connectors", "check", "nope"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert unknown.returncode == 2
+    assert "unknown source nope" in unknown.stderr
