@@ -1,97 +1,275 @@
-"""A deterministic simulator of the provincial dossier system (CQS-04: dossiers processed fully online).
+"""A deterministic simulator of every metric of the catalog, for every unit it applies to.
 
-Counts are a pure function of the unit, the seed and the time, so restarts and replays give the same numbers.
+Values are a pure function of the seed, the unit, the metric and the time, so restarts and replays give the same
+numbers. Levels come from ``data/simulator_profile.csv`` keyed by metric code (its ``source`` column says where
+each figure comes from and ``assumed`` marks the ones without a source); a metric missing from the profile gets a
+default by kind. Numerators follow their indicator's denominator at a share that starts the year at
+``ratio_start`` and reaches ``ratio_h1`` on 30 June (flows keep ``ratio_h1`` all year, so their year-to-date
+share is that figure), so a replay of 2023 ends H1 on the reference figures of the domain description.
 
-Sourced magnitudes (``shared/data``): about 4,300 dossiers per working day province-wide (2025); 92.8% online
-(January–May 2025); locality populations from the 2019 census and locality portals, scaled by 1.07 from 2019 to
-2023 (the province's growth). **Assumed** (no sourced profile exists): dossiers split across localities by
-population; weekends and holidays carry 10% of a working day; each locality's online share is drawn once per seed
-between 85% and 98%.
+A profile ``scope`` is ``locality`` (split over the localities by population), ``services`` (the same, with a
+quarter going to the departments that provide public services, evenly: **assumed**) or ``province`` (one value
+for the province as a whole).
+
+Rhythm (**assumed**, no sourced profile exists): offices work 07:30–17:00 and carry 90% of a working day's
+flow; Monday carries 110% of a mid-week day and Friday 90%; weekends 10%. Each unit's share around the province
+figure is drawn once per seed (±4%) and normalised so the province total stays exact.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
+import math
 import random
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from index_engine.catalog import Catalog
 from index_engine.observation import Observation
 from index_engine.periods import LOCAL_TZ, period_bounds
 
-PROFILE: Final = Path(__file__).parent / "data" / "simulator_units.csv"
-DOSSIERS_PER_WORKING_DAY: Final = 4300.0
-WEEKEND_WEIGHT: Final = 0.1  # assumed
+DATA: Final = Path(__file__).parent / "data"
+PROFILE: Final = DATA / "simulator_profile.csv"
+UNITS: Final = DATA / "simulator_units.csv"
 GROWTH_PER_YEAR: Final = 1.07 ** (1 / 4)  # 2019 → 2023 growth of 7%, spread evenly over the years
-
+WEEKDAY_WEIGHTS: Final = (1.1, 1.0, 1.0, 1.0, 0.9, 0.1, 0.1)  # assumed
+OFFICE_HOURS: Final = (7.5, 17.0)  # assumed
+OFFICE_SHARE: Final = 0.9  # assumed
+JITTER: Final = 0.04  # assumed
+DEPARTMENT_SHARE: Final = 0.25  # assumed: share of dossiers handled by provincial departments
+H1_END: Final = dt.datetime(2023, 6, 30, 23, 59, 59, tzinfo=LOCAL_TZ)
 SOURCE: Final = "simulator"
-PROCESSED: Final = "dossier.processed"
-PROCESSED_ONLINE: Final = "dossier.processed_online"
 
 
 @dataclass(frozen=True)
-class SimulatedUnit:
-    """A locality with its daily dossier rate and online share."""
+class Level:
+    """How big a metric is: ``level`` per ``per`` (working_day, province, person or unit) over ``scope``."""
 
-    code: str
-    per_day: float
-    online_share: float
-
-
-def load_units(seed: int, profile: Path = PROFILE) -> tuple[SimulatedUnit, ...]:
-    """The simulated localities: rate by population share, online share drawn from ``seed``."""
-    with profile.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    population = {
-        r["unit_code"]: float(r["population"]) * GROWTH_PER_YEAR ** (2023 - int(r["population_year"])) for r in rows
-    }
-    total = sum(population.values())
-    rng = random.Random(seed)  # noqa: S311 - simulation, not cryptography
-    return tuple(
-        SimulatedUnit(code, DOSSIERS_PER_WORKING_DAY * pop / total, round(rng.uniform(0.85, 0.98), 4))
-        for code, pop in population.items()
-    )
+    scope: str
+    level: float
+    per: str
 
 
-def _day_weight(day: dt.date) -> float:
-    return 1.0 if day.weekday() < 5 else WEEKEND_WEIGHT
+@dataclass(frozen=True)
+class Share:
+    """A numerator as a share of its denominator, at the start of the year and on 30 June."""
+
+    denominator: str
+    start: float
+    h1: float
+
+
+def read_profile(path: Path = PROFILE) -> tuple[dict[str, Level], dict[str, tuple[float, float]]]:
+    """Levels of base metrics and (start, H1) shares of numerators, keyed by metric code."""
+    levels: dict[str, Level] = {}
+    shares: dict[str, tuple[float, float]] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["ratio_h1"]:
+                shares[row["metric"]] = (float(row["ratio_start"] or row["ratio_h1"]), float(row["ratio_h1"]))
+            if row["level"]:
+                levels[row["metric"]] = Level(row["scope"], float(row["level"]), row["per"])
+    return levels, shares
+
+
+def read_populations(path: Path = UNITS) -> dict[str, float]:
+    """2023 populations of the localities (census or portal figures grown to 2023)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {
+            r["unit_code"]: float(r["population"]) * GROWTH_PER_YEAR ** (2023 - int(r["population_year"]))
+            for r in csv.DictReader(handle)
+        }
+
+
+@functools.cache
+def _cumulative_weights(year: int) -> tuple[float, ...]:
+    """Working-day equivalents before each day of ``year`` (index = day of year − 1), plus the year's total."""
+    start = period_bounds(year)[0].date()
+    days = (period_bounds(year + 1)[0].date() - start).days
+    totals = [0.0]
+    for d in range(days):
+        totals.append(totals[-1] + WEEKDAY_WEIGHTS[(start + dt.timedelta(days=d)).weekday()])
+    return tuple(totals)
+
+
+def _day_fraction(local: dt.datetime) -> float:
+    """Share of a day's flow done by ``local`` time: office hours carry most of it."""
+    hours = local.hour + local.minute / 60 + local.second / 3600
+    opening, closing = OFFICE_HOURS
+    office = min(1.0, max(0.0, (hours - opening) / (closing - opening)))
+    return OFFICE_SHARE * office + (1 - OFFICE_SHARE) * hours / 24
 
 
 def working_days(ts: dt.datetime) -> float:
     """Working-day equivalents elapsed from the start of ``ts``'s local year up to ``ts``."""
     local = ts.astimezone(LOCAL_TZ)
-    start = period_bounds(local.year)[0].date()
-    full = sum(_day_weight(start + dt.timedelta(days=d)) for d in range((local.date() - start).days))
-    midnight = dt.datetime.combine(local.date(), dt.time(), tzinfo=LOCAL_TZ)
-    return full + _day_weight(local.date()) * (local - midnight) / dt.timedelta(days=1)
+    index = local.timetuple().tm_yday - 1
+    weights = _cumulative_weights(local.year)
+    return weights[index] + WEEKDAY_WEIGHTS[local.weekday()] * _day_fraction(local)
 
 
-def counts(unit: SimulatedUnit, ts: dt.datetime) -> tuple[int, int]:
-    """Year-to-date dossiers processed and processed fully online at ``ts`` (both non-decreasing in ts)."""
-    processed = int(unit.per_day * working_days(ts))
-    return processed, int(processed * unit.online_share)
+def year_fraction(ts: dt.datetime) -> float:
+    """Fraction of ``ts``'s local year elapsed."""
+    start, end = period_bounds(ts.astimezone(LOCAL_TZ).year)
+    return (ts - start) / (end - start)
 
 
-def observations(units: Iterable[SimulatedUnit], ts: dt.datetime) -> list[Observation]:
-    """Cumulative observations of both metrics for every unit at ``ts`` (truncated to whole seconds)."""
-    ts = ts.replace(microsecond=0)
-    stamp = ts.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    result = []
-    for unit in units:
-        processed, online = counts(unit, ts)
-        for metric, value in ((PROCESSED, processed), (PROCESSED_ONLINE, online)):
-            result.append(
-                Observation(
-                    id=f"{SOURCE}:{unit.code}:{metric}:{stamp}",
-                    source=SOURCE,
-                    metric=metric,
-                    unit=unit.code,
-                    ts=ts,
-                    kind="cumulative",
-                    value=float(value),
+class Simulation:
+    """Every metric of a catalog for the units it applies to, as a function of time."""
+
+    def __init__(self, catalog: Catalog, seed: int, profile: Path = PROFILE, units: Path = UNITS) -> None:
+        self.catalog = catalog
+        levels, share_pairs = read_profile(profile)
+        populations = read_populations(units)
+        self.localities = tuple(code for code in catalog.children("QN") if catalog.units[code].peer_group == "locality")
+        known = [populations[c] for c in self.localities if c in populations]
+        fallback = sorted(known)[len(known) // 2] if known else 100_000.0  # assumed: a median locality
+        self.population = {c: populations.get(c, fallback) for c in self.localities}
+        total = sum(self.population.values()) or 1.0
+        self.pop_share = {c: p / total for c, p in self.population.items()}
+        # Provincial departments that handle dossiers themselves (the service centre and departments with public
+        # services); assumed to carry DEPARTMENT_SHARE of a "services" flow, evenly.
+        self.departments = tuple(
+            code for code in catalog.children("QN") if catalog.units[code].peer_group == "department_services"
+        )
+        self.weights: dict[str, dict[str, float]] = {
+            "locality": self.pop_share,
+            "services": {
+                **{c: w * (1 - DEPARTMENT_SHARE) for c, w in self.pop_share.items()},
+                **{c: DEPARTMENT_SHARE / len(self.departments) for c in self.departments},
+            }
+            if self.departments
+            else self.pop_share,
+        }
+        self.shares: dict[str, Share] = {}
+        for indicator in catalog.indicators.values():
+            if indicator.denominator is not None:
+                start, h1 = share_pairs.get(indicator.numerator, (0.8, 0.8))  # assumed default
+                self.shares[indicator.numerator] = Share(indicator.denominator, start, h1)
+        self.levels: dict[str, Level] = {}
+        for code, metric in catalog.metrics.items():
+            if code in self.shares:
+                continue
+            flow = metric.kind != "gauge"
+            default = Level("locality", 100.0, "working_day") if flow else Level("locality", 1000.0, "province")
+            self.levels[code] = levels.get(code, default)
+        self.seed = seed
+        rng = random.Random(seed)  # noqa: S311 - simulation, not cryptography
+        every = (*self.localities, *self.departments)
+        self._jitter = {(code, unit): rng.uniform(-1, 1) for code in sorted(self.shares) for unit in every}
+        self._counts: dict[tuple[str, dt.datetime], dict[str, int]] = {}
+
+    def units_of(self, metric: str) -> tuple[str, ...]:
+        """The units a metric is simulated for."""
+        scope = self._base(metric).scope
+        return tuple(self.weights[scope]) if scope in self.weights else ("QN",)
+
+    def _base(self, metric: str) -> Level:
+        seen = set()
+        while metric in self.shares and metric not in seen:
+            seen.add(metric)
+            metric = self.shares[metric].denominator
+        return self.levels.get(metric, Level("province", 1.0, "unit"))
+
+    def _level(self, metric: str, unit: str, ts: dt.datetime) -> float:
+        base = self.levels[metric]
+        weight = 1.0 if unit == "QN" else self.weights[base.scope][unit]
+        if base.per == "working_day":
+            return base.level * weight * working_days(ts)
+        if base.per == "person":
+            return base.level * self.population.get(unit, 0.0)
+        if base.per == "province":
+            return base.level * weight
+        return base.level
+
+    def _ratio(self, metric: str, unit: str, ts: dt.datetime) -> float:
+        share = self.shares[metric]
+        if self.catalog.metrics[metric].kind == "gauge":
+            progress = min(1.0, year_fraction(ts) / year_fraction(H1_END.replace(year=ts.year)))
+            ratio = share.start + (share.h1 - share.start) * progress
+        else:
+            ratio = share.h1
+        if unit == "QN" or ratio >= 0.995:
+            return ratio
+        # Spread units around the province share; normalised so the summed province share is exact.
+        # A share near 100% has less room to spread: units stay at or below 100%.
+        amplitude = min(JITTER, 0.9 * (1 - ratio) / ratio) if ratio < 1 else 0.0
+        units = self.units_of(metric)
+        dens = {u: self.value(share.denominator, u, ts) for u in units}
+        total = sum(dens.values()) or 1.0
+        norm = sum(dens[u] / total * (1 + amplitude * self._jitter[(metric, u)]) for u in units)
+        return ratio * (1 + amplitude * self._jitter[(metric, unit)]) / norm
+
+    def value(self, metric: str, unit: str, ts: dt.datetime) -> float:
+        """The exact (unrounded) simulated level of ``metric`` for ``unit`` at ``ts``."""
+        if metric in self.shares:
+            share = self.shares[metric]
+            return self.value(share.denominator, unit, ts) * self._ratio(metric, unit, ts)
+        return self._level(metric, unit, ts)
+
+    def count(self, metric: str, unit: str, ts: dt.datetime) -> int:
+        """The simulated count (whole number; for flows, the year-to-date total) at ``ts``.
+
+        Flows are truncated, so year-to-date totals never go down. A gauge numerator is apportioned across units
+        by largest remainder, so the province's share is exact even for small counts.
+        """
+        if metric in self.shares and self.catalog.metrics[metric].kind == "gauge":
+            return self._apportioned(metric, ts).get(unit, 0)
+        if self.catalog.metrics[metric].kind == "gauge":
+            return round(self.value(metric, unit, ts))
+        return int(self.value(metric, unit, ts))
+
+    def _apportioned(self, metric: str, ts: dt.datetime) -> dict[str, int]:
+        key = (metric, ts)
+        if key not in self._counts:
+            if len(self._counts) > 4096:
+                self._counts.clear()
+            units = self.units_of(metric)
+            share = self.shares[metric]
+            exact = {u: self.count(share.denominator, u, ts) * self._ratio(metric, u, ts) for u in units}
+            counts = {u: math.floor(v) for u, v in exact.items()}
+            missing = round(sum(exact.values())) - sum(counts.values())
+            for u in sorted(units, key=lambda u: exact[u] - counts[u], reverse=True)[: max(0, missing)]:
+                counts[u] += 1
+            self._counts[key] = counts
+        return self._counts[key]
+
+    def observations(self, ts: dt.datetime, previous: dt.datetime | None = None) -> list[Observation]:
+        """One observation per metric and unit at ``ts``; delta metrics count what is new since ``previous``."""
+        ts = ts.replace(microsecond=0)
+        stamp = ts.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        day = ts.astimezone(LOCAL_TZ).date()
+        result = []
+        for code, metric in self.catalog.metrics.items():
+            for unit in self.units_of(code):
+                if not self.catalog.units[unit].valid_on(day):
+                    continue
+                value = self.count(code, unit, ts)
+                if metric.kind == "delta":
+                    same_year = previous is not None and previous.astimezone(LOCAL_TZ).year == day.year
+                    value -= self.count(code, unit, previous) if same_year and previous is not None else 0
+                    if value <= 0:
+                        continue
+                result.append(
+                    Observation(
+                        id=f"{SOURCE}:{unit}:{code}:{stamp}",
+                        source=SOURCE,
+                        metric=code,
+                        unit=unit,
+                        ts=ts,
+                        kind=metric.kind,
+                        value=float(value),
+                    )
                 )
-            )
-    return result
+        return result
+
+    def province_ratio(self, numerator: str, ts: dt.datetime) -> float:
+        """The province's share ``numerator / denominator`` from summed unit counts (for checks and tests)."""
+        share = self.shares[numerator]
+        units = self.units_of(numerator)
+        num = sum(self.count(numerator, u, ts) for u in units)
+        den = sum(self.count(share.denominator, u, ts) for u in units)
+        return num / den if den else math.nan

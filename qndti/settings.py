@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     )
     simulator_seed: int = Field(2023, description="Seed of the simulator's unit profiles.")
     simulator_interval: float = Field(5.0, gt=0, description="Seconds between simulator polls.")
+    connector_sources: Path | None = Field(None, description="Folder of source YAML files; default: the shipped ones.")
+    connector_state_dir: Path | None = Field(
+        None, description="Folder of connector checkpoints; default: STACK/connectors."
+    )
+    connectors_host: str = Field("127.0.0.1", description="Address of the connectors' /metrics and /healthz.")
+    connectors_port: int = Field(9108, description="Port of the connectors' /metrics and /healthz (0: any free port).")
 
     def stack(self) -> LocalStack:
         """The local stack these settings describe."""
@@ -59,6 +65,10 @@ class Settings(BaseSettings):
             partitions=self.partitions,
             external_database_url=url,
         )
+
+    def connector_state(self) -> Path:
+        """Where connector checkpoints are kept."""
+        return self.connector_state_dir or self.stack_dir / "connectors"
 
     def topics(self) -> Topics:
         """The topic names under the configured prefix."""

@@ -1,0 +1,1 @@
+"""One module per connector type: http_json, sql, file_drop, webhook, simulator."""

@@ -1,0 +1,67 @@
+"""Prometheus metrics of the connectors, one set per process over a passed-in registry.
+
+===============================================  =====================================================
+name                                             meaning
+===============================================  =====================================================
+``qndti_connector_polls_total{source,outcome}``  polls by outcome: ``ok``, ``not_modified``, ``empty``,
+                                                 ``failed``, ``skipped`` (circuit breaker open)
+``qndti_connector_failures_total``               failures by ``error_class``: ``unavailable``, ``timeout``,
+``{source,error_class}``                         ``auth``, ``invalid_response``, ``bad_record``, ``produce``,
+                                                 ``config``, ``internal``
+``qndti_connector_observations_total{source}``   observations acknowledged by the broker
+``qndti_connector_last_success_timestamp_``      Unix time of the last successful poll
+``seconds{source}``
+``qndti_connector_source_lag_seconds{source}``   now − newest source time produced
+===============================================  =====================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+
+class ConnectorMetrics:
+    """The connector metrics, registered on ``registry``."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.polls = Counter(
+            "qndti_connector_polls", "Polls of a source by outcome.", ["source", "outcome"], registry=registry
+        )
+        self.failures = Counter(
+            "qndti_connector_failures",
+            "Failures of a source by error class.",
+            ["source", "error_class"],
+            registry=registry,
+        )
+        self.observations = Counter(
+            "qndti_connector_observations", "Observations acknowledged by the broker.", ["source"], registry=registry
+        )
+        self.last_success = Gauge(
+            "qndti_connector_last_success_timestamp_seconds",
+            "Unix time of the last successful poll.",
+            ["source"],
+            registry=registry,
+        )
+        self.lag = Gauge(
+            "qndti_connector_source_lag_seconds",
+            "Seconds between now and the newest source time produced.",
+            ["source"],
+            registry=registry,
+        )
+
+    def poll(self, source: str, outcome: str) -> None:
+        """Count one poll."""
+        self.polls.labels(source=source, outcome=outcome).inc()
+
+    def failure(self, source: str, error_class: str) -> None:
+        """Count one failure."""
+        self.failures.labels(source=source, error_class=error_class).inc()
+
+    def produced(self, source: str, count: int, newest: dt.datetime | None, now: dt.datetime) -> None:
+        """Record acknowledged observations and the source's lag."""
+        self.observations.labels(source=source).inc(count)
+        self.last_success.labels(source=source).set(now.timestamp())
+        if newest is not None:
+            self.lag.labels(source=source).set(max(0.0, (now - newest).total_seconds()))

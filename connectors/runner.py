@@ -1,0 +1,184 @@
+"""The one loop every polled source runs in: schedule, timeout, backoff, circuit breaker, checkpoint, metrics.
+
+A poll's observations are validated and produced; only after the broker acknowledged all of them is the
+checkpoint saved. A failure of one source is logged, counted and retried by that source's own loop; the
+others go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from connectors.base import Batch, Connector, PushConnector
+from connectors.checkpoint import CheckpointStore
+from connectors.errors import ConnectorError, ProduceFailed, SourceResponseInvalid, SourceTimeout, SourceUnavailable
+from connectors.metrics import ConnectorMetrics
+from connectors.resilience import Backoff, CircuitBreaker, next_run
+from index_engine.catalog import Catalog
+from index_engine.errors import InvalidObservation
+from index_engine.observation import Observation, validate
+
+log = logging.getLogger("connectors")
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    """The current aware UTC time."""
+    return dt.datetime.now(dt.UTC)
+
+
+class Sink(Protocol):
+    """Where observations go: the Kafka producer, or a list in a dry run."""
+
+    async def send(self, observations: Sequence[Observation]) -> int:
+        """Send and wait for every acknowledgement; return how many were sent."""
+        ...
+
+
+@dataclass
+class Emitter:
+    """Validate → produce → save checkpoint → run the batch's follow-up → count. Shared by polled and pushed."""
+
+    sink: Sink
+    catalog: Catalog
+    store: CheckpointStore | None
+    metrics: ConnectorMetrics
+    clock: Clock = utc_now
+
+    async def emit(self, source: str, batch: Batch) -> int:
+        """Produce one batch; raise ProduceFailed or SourceResponseInvalid and leave the checkpoint as it was."""
+        now = self.clock()
+        for obs in batch.observations:
+            try:
+                validate(obs, self.catalog, now)
+            except InvalidObservation as exc:
+                raise SourceResponseInvalid(source, f"observation {obs.id}: {exc}") from None
+        for rejected in batch.rejected:
+            log.error("%s", rejected)
+            self.metrics.failure(source, rejected.error_class)
+        try:
+            sent = await self.sink.send(batch.observations) if batch.observations else 0
+        except Exception as exc:
+            raise ProduceFailed(source, f"the broker did not acknowledge: {type(exc).__name__}: {exc}") from exc
+        if self.store is not None:
+            self.store.save(source, batch.checkpoint)
+        if batch.after_produced is not None:
+            await batch.after_produced()
+        self.metrics.produced(source, sent, batch.newest, self.clock())
+        return sent
+
+
+@dataclass
+class SourceState:
+    """What /healthz reports about one source."""
+
+    name: str
+    breaker: str = "closed"
+    last_error: str | None = None
+    last_success: dt.datetime | None = None
+
+
+@dataclass
+class SourceLoop:
+    """Runs one polled source until stopped."""
+
+    connector: Connector
+    emitter: Emitter
+    checkpoint: dict[str, object]
+    state: SourceState
+    rng: random.Random = field(default_factory=random.Random)
+    monotonic: Callable[[], float] = time.monotonic
+
+    def __post_init__(self) -> None:
+        policy = self.connector.config.retry
+        self.backoff = Backoff(policy.backoff_initial, policy.backoff_max, self.rng)
+        self.breaker = CircuitBreaker.from_policy(policy)
+        self.zone = ZoneInfo(self.connector.config.timezone)
+
+    @property
+    def name(self) -> str:
+        """The source's name."""
+        return self.connector.config.name
+
+    async def poll_once(self) -> float:
+        """Run one poll if the breaker allows; return the seconds to wait before the next."""
+        config = self.connector.config
+        metrics = self.emitter.metrics
+        now_mono = self.monotonic()
+        if not self.breaker.allow(now_mono):
+            metrics.poll(self.name, "skipped")
+            self.state.breaker = "open"
+            return max(0.1, self.breaker.seconds_until_trial(now_mono))
+        now = self.emitter.clock()
+        try:
+            try:
+                batch = await asyncio.wait_for(self.connector.poll(dict(self.checkpoint), now), config.timeout)
+            except TimeoutError:
+                raise SourceTimeout(self.name, f"no answer within {config.timeout:g} s") from None
+            sent = await self.emitter.emit(self.name, batch)
+        except ConnectorError as exc:
+            return self._failed(exc)
+        except Exception as exc:
+            log.exception("source %r: unexpected error", self.name)
+            return self._failed(ConnectorError(self.name, f"unexpected {type(exc).__name__}: {exc}"))
+        self.checkpoint = batch.checkpoint
+        outcome = "not_modified" if batch.not_modified else ("ok" if sent else "empty")
+        metrics.poll(self.name, outcome)
+        self.breaker.record_success()
+        self.backoff.reset()
+        self.state.breaker, self.state.last_error, self.state.last_success = "closed", None, now
+        if sent or batch.rejected:
+            log.info("source %r: produced %d observations, %d rejected", self.name, sent, len(batch.rejected))
+        return max(0.0, (next_run(config.schedule, now, self.zone) - self.emitter.clock()).total_seconds())
+
+    def _failed(self, exc: ConnectorError) -> float:
+        metrics = self.emitter.metrics
+        log.error("%s [%s]", exc, exc.error_class)
+        metrics.poll(self.name, "failed")
+        metrics.failure(self.name, exc.error_class)
+        self.breaker.record_failure(self.monotonic())
+        self.state.breaker = self.breaker.state(self.monotonic())
+        self.state.last_error = str(exc)
+        if isinstance(exc, SourceUnavailable | ProduceFailed):
+            return self.backoff.next_delay()
+        # A permanent failure (bad data, refused credential) will not heal by retrying at once.
+        now = self.emitter.clock()
+        return max(
+            self.backoff.next_delay(), (next_run(self.connector.config.schedule, now, self.zone) - now).total_seconds()
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll on schedule until ``stop`` is set; then close the connector."""
+        try:
+            while not stop.is_set():
+                delay = await self.poll_once()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=delay)
+        finally:
+            await self.connector.aclose()
+
+
+async def run_push(
+    connector: PushConnector, emitter: Emitter, checkpoint: dict[str, object], stop: asyncio.Event
+) -> None:
+    """Serve a pushing source until ``stop`` is set."""
+    name = connector.config.name
+
+    async def emit(batch: Batch) -> int:
+        return await emitter.emit(name, batch)
+
+    def report(exc: ConnectorError) -> None:
+        log.error("%s [%s]", exc, exc.error_class)
+        emitter.metrics.failure(name, exc.error_class)
+
+    await connector.serve(dict(checkpoint), emit, report, stop.wait)

@@ -1,0 +1,100 @@
+"""``qndti import FILE``: load a historical CSV/XLSX report (backfill) with a progress bar and a summary."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from connectors.adapters.file_drop import FileDropOptions, ReportReader
+from connectors.base import parse_options
+from connectors.config import SourceConfig
+from connectors.errors import ConnectorError, RecordRejected
+from connectors.producer import ObservationProducer
+from index_engine.catalog import load_catalog
+from index_engine.observation import Observation
+from qndti.commands import console, fail, settings
+from qndti.commands.connectors import load_configs
+
+CHUNK = 200
+
+
+def _source(configs: dict[str, SourceConfig], name: str | None) -> SourceConfig:
+    if name is not None:
+        if name not in configs:
+            raise fail(f"unknown source {name!r}; available: {', '.join(configs)}", 2)
+        return configs[name]
+    drops = [c for c in configs.values() if c.type == "file_drop"]
+    if len(drops) != 1:
+        raise fail(f"name the report's source with --source (file sources: {', '.join(c.name for c in drops)})", 2)
+    return drops[0]
+
+
+async def _produce(bootstrap: str, topic: str, chunks: list[list[Observation]], progress: Progress) -> int:
+    producer = ObservationProducer(bootstrap, topic)
+    await producer.start()
+    task = progress.add_task("producing", total=sum(len(c) for c in chunks))
+    sent = 0
+    try:
+        for chunk in chunks:
+            sent += await producer.send(chunk)
+            progress.advance(task, len(chunk))
+    finally:
+        await producer.stop()
+    return sent
+
+
+def run(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX report.")],
+    source: str = typer.Option(None, help="Source whose YAML describes the report's layout and mapping."),
+    dry_run: bool = typer.Option(False, help="Read and check only; produce nothing."),
+) -> None:
+    """Load a historical report: good rows are produced, bad rows are listed; ids make re-imports harmless."""
+    config = settings()
+    catalog = load_catalog()
+    source_config = _source(load_configs(config), source)
+    try:
+        from connectors.config import check_against_catalog
+
+        check_against_catalog(source_config, catalog)
+        options = parse_options(source_config, FileDropOptions)
+        reader = ReportReader(source_config, catalog, options)
+        now = dt.datetime.now(dt.UTC)
+        numbered = reader.prepare(file, now)
+    except ConnectorError as exc:
+        raise fail(str(exc), 2) from None
+    produced_rows = 0
+    rejected: list[RecordRejected] = []
+    chunks: list[list[Observation]] = []
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task(f"reading {file.name}", total=len(numbered))
+        for start in range(0, len(numbered), CHUNK):
+            part = numbered[start : start + CHUNK]
+            mapped = reader.map(part, now, f"{file.name}, row")
+            chunks.append(mapped.observations)
+            rejected.extend(mapped.rejected)
+            produced_rows += len(part) - len(mapped.rejected)  # a record is rejected whole, at its first bad field
+            progress.advance(task, len(part))
+        observations = sum(len(c) for c in chunks)
+        sent = 0
+        if not dry_run and observations:
+            try:
+                sent = asyncio.run(_produce(config.bootstrap(), config.topics().observations, chunks, progress))
+            except Exception as exc:
+                raise fail(f"the broker did not acknowledge: {type(exc).__name__}: {exc}") from None
+    verb = "would produce" if dry_run else "produced"
+    console.print(
+        f"{file.name}: {len(numbered)} rows; {produced_rows} rows {verb} "
+        f"{observations if dry_run else sent} observations; {len(rejected)} rows rejected"
+    )
+    for error in rejected[:20]:
+        console.print(f"[yellow]rejected[/yellow] {error.where}: {error.detail}")
+    if len(rejected) > 20:
+        console.print(f"… and {len(rejected) - 20} more")
+    if rejected:
+        raise typer.Exit(1)

@@ -1,0 +1,120 @@
+import asyncio
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from connectors.adapters.simulator import SimulatorConnector
+from connectors.simulator import H1_END, Simulation, working_days
+from index_engine.catalog import Catalog, Indicator, Metric
+from index_engine.observation import validate
+from index_engine.periods import LOCAL_TZ
+from tests.connectors_support import CATALOG, source
+
+
+def _metric(code: str, kind: str = "gauge") -> Metric:
+    return Metric(code=code, kind=kind, unit_of_measure="n", description_vi=code, description_en=code)  # type: ignore[arg-type]
+
+
+def _indicator(code: str, numerator: str, denominator: str | None) -> Indicator:
+    return Indicator(
+        code=code,
+        pillar=code[:3],
+        name_vi=code,
+        name_en=code,
+        numerator=numerator,
+        denominator=denominator,
+        scale=100,
+        direction="up",
+        aggregation="latest",
+        cadence_hours=24,
+        lead_unit="QN",
+        source_system="test",
+        assumed=False,
+    )
+
+
+def wider_catalog() -> Catalog:
+    """The shipped catalog plus gauge, delta and single-metric indicators (as the full catalog has)."""
+    metrics = dict(CATALOG.metrics)
+    for code in (
+        "enterprise.active",
+        "enterprise.tax_epaying",
+        "hospital.total",
+        "hospital.emr",
+        "service_index.score",
+    ):
+        metrics[code] = _metric(code)
+    metrics["fee.paid"] = _metric("fee.paid", "delta")
+    metrics["fee.paid_cashless"] = _metric("fee.paid_cashless", "delta")
+    metrics["brand.new"] = _metric("brand.new")  # not in the profile: a default level by kind
+    indicators = dict(CATALOG.indicators)
+    indicators["KTS-02"] = _indicator("KTS-02", "enterprise.tax_epaying", "enterprise.active")
+    indicators["XHS-06"] = _indicator("XHS-06", "hospital.emr", "hospital.total")
+    indicators["CQS-07"] = _indicator("CQS-07", "fee.paid_cashless", "fee.paid")
+    indicators["CQS-09"] = _indicator("CQS-09", "service_index.score", None)
+    return dataclasses.replace(CATALOG, metrics=metrics, indicators=indicators)
+
+
+def test_replay_ends_h1_on_the_reference_figures() -> None:
+    sim = Simulation(wider_catalog(), seed=2023)
+    assert sim.province_ratio("dossier.processed_online", H1_END) == pytest.approx(0.934, abs=5e-5)
+    assert sim.province_ratio("enterprise.tax_epaying", H1_END) == pytest.approx(0.992, abs=5e-5)
+    assert sim.province_ratio("hospital.emr", H1_END) == pytest.approx(0.10)
+    assert sim.units_of("hospital.emr") == ("QN",)
+    assert len(sim.units_of("enterprise.active")) == 13
+
+
+def test_every_metric_for_every_unit_it_applies_to_and_valid() -> None:
+    catalog = wider_catalog()
+    sim = Simulation(catalog, seed=7)
+    observations = sim.observations(H1_END)
+    assert {o.metric for o in observations} == set(catalog.metrics)
+    for o in observations:
+        validate(o, catalog, H1_END)
+    assert sim.count("brand.new", "HALONG", H1_END) > 0
+
+
+def test_deterministic_and_cumulative_counts_never_decrease() -> None:
+    a, b = Simulation(CATALOG, seed=2023), Simulation(CATALOG, seed=2023)
+    times = [dt.datetime(2023, 3, 6, h, 0, tzinfo=LOCAL_TZ) for h in range(0, 24, 2)]
+    for unit in a.localities:
+        counts = [a.count("dossier.processed_online", unit, t) for t in times]
+        assert counts == [b.count("dossier.processed_online", unit, t) for t in times]
+        assert counts == sorted(counts)
+        assert all(a.count("dossier.processed_online", unit, t) <= a.count("dossier.processed", unit, t) for t in times)
+    assert Simulation(CATALOG, seed=1).count("dossier.processed_online", "HALONG", times[-1]) != a.count(
+        "dossier.processed_online", "HALONG", times[-1]
+    )
+
+
+def test_daily_and_weekly_rhythm() -> None:
+    monday = dt.datetime(2023, 3, 6, tzinfo=LOCAL_TZ)
+    night = working_days(monday + dt.timedelta(hours=6)) - working_days(monday)
+    office = working_days(monday + dt.timedelta(hours=12)) - working_days(monday + dt.timedelta(hours=6))
+    saturday = working_days(monday + dt.timedelta(days=6)) - working_days(monday + dt.timedelta(days=5))
+    assert office > 10 * night
+    assert saturday == pytest.approx(0.1)
+
+
+def test_delta_metrics_count_what_is_new_since_the_previous_poll() -> None:
+    sim = Simulation(wider_catalog(), seed=3)
+    t1, t2 = dt.datetime(2023, 3, 6, 9, tzinfo=LOCAL_TZ), dt.datetime(2023, 3, 6, 11, tzinfo=LOCAL_TZ)
+    first = {o.unit: o.value for o in sim.observations(t1) if o.metric == "fee.paid"}
+    second = {o.unit: o.value for o in sim.observations(t2, previous=t1) if o.metric == "fee.paid"}
+    assert second["HALONG"] == sim.count("fee.paid", "HALONG", t2) - first["HALONG"]
+
+
+def test_replay_speed_and_resume(tmp_path: Path) -> None:
+    config = source(tmp_path, type="simulator", options={"mode": "replay-2023", "speed": 86400})
+    connector = SimulatorConnector(config, CATALOG)
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    assert connector.simulated_now({}, now) == dt.datetime(2023, 1, 1, tzinfo=LOCAL_TZ)
+    assert connector.simulated_now({}, now + dt.timedelta(seconds=2)) == dt.datetime(2023, 1, 3, tzinfo=LOCAL_TZ)
+    assert connector.simulated_now({}, now + dt.timedelta(days=1)) == H1_END
+    batch = asyncio.run(connector.poll({}, now + dt.timedelta(days=1)))
+    assert {o.ts for o in batch.observations} == {H1_END}
+    assert asyncio.run(connector.poll(batch.checkpoint, now + dt.timedelta(days=2))).observations == []
+    resumed = SimulatorConnector(config, CATALOG)
+    assert resumed.simulated_now({"sim_ts": "2023-02-01T00:00:00+07:00"}, now).date() == dt.date(2023, 2, 1)
