@@ -90,7 +90,7 @@ def wait_for_group(bootstrap: str, group: str, members: int, timeout: float = 12
 def consumed(worker: WorkerProcess) -> float:
     """Observations-topic messages a worker consumed, read from its /metrics."""
     port = worker.env["QNDTI_WORKER_WEB_PORT"]
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:  # noqa: S310
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
         text = response.read().decode()
     match = re.search(r'^qndti_worker_messages_total\{role="observations"\} (\S+)$', text, re.MULTILINE)
     return float(match.group(1)) if match else 0.0
