@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The service's database roles, with passwords read from secret files. The database image runs this on its first
+# start; it is idempotent, so it can also be run by hand against an existing server (as a superuser):
+#   POSTGRES_USER=postgres POSTGRES_DB=qndti QNDTI_DB_PASSWORD_FILE=… GRAFANA_READER_PASSWORD_FILE=… ./20-qndti-roles.sh
+#
+#   qndti_app       owns schema dti; the workers and `qndti db migrate` use it.
+#   grafana_reader  may only read schema dti (Grafana's datasource), read-only transactions, 30 s statements.
+set -euo pipefail
+
+app_password="$(cat "${QNDTI_DB_PASSWORD_FILE:?path of the qndti_app password file}")"
+reader_password="$(cat "${GRAFANA_READER_PASSWORD_FILE:?path of the grafana_reader password file}")"
+
+psql -v ON_ERROR_STOP=1 --no-psqlrc --username "${POSTGRES_USER:?}" --dbname "${POSTGRES_DB:?}" \
+  ${PGHOST:+--host "$PGHOST"} ${PGPORT:+--port "$PGPORT"} \
+  -v app_password="$app_password" -v reader_password="$reader_password" <<'SQL'
+SELECT 'CREATE ROLE qndti_app LOGIN'
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'qndti_app') \gexec
+SELECT 'CREATE ROLE grafana_reader LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT CONNECTION LIMIT 20'
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'grafana_reader') \gexec
+ALTER ROLE qndti_app PASSWORD :'app_password';
+ALTER ROLE grafana_reader PASSWORD :'reader_password';
+ALTER ROLE grafana_reader SET default_transaction_read_only = on;
+ALTER ROLE grafana_reader SET statement_timeout = '30s';
+
+REVOKE ALL ON DATABASE :"DBNAME" FROM PUBLIC;
+GRANT CONNECT, TEMPORARY, CREATE ON DATABASE :"DBNAME" TO qndti_app;
+GRANT CONNECT ON DATABASE :"DBNAME" TO grafana_reader;
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+-- yoyo keeps its bookkeeping tables in public.
+GRANT USAGE, CREATE ON SCHEMA public TO qndti_app;
+
+CREATE SCHEMA IF NOT EXISTS dti AUTHORIZATION qndti_app;
+GRANT USAGE ON SCHEMA dti TO grafana_reader;
+ALTER DEFAULT PRIVILEGES FOR ROLE qndti_app IN SCHEMA dti GRANT SELECT ON TABLES TO grafana_reader;
+GRANT SELECT ON ALL TABLES IN SCHEMA dti TO grafana_reader;
+SQL

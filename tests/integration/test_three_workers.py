@@ -1,0 +1,143 @@
+"""Three workers sharing the partitions write the same indicator values as one worker on the same input."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+
+from index_engine.observation import Observation
+from streams.topics import Topics, ensure_topics
+from tests.conftest import StackInfo, free_port
+from tests.integration.conftest import WorkerProcess, service_env, wait_for
+from tests.integration.test_cqs04_end_to_end import QUERY, oracle, produce, scenario
+
+pytestmark = pytest.mark.integration
+
+# Every column of the public view, so "equal" means equal in everything dashboards read.
+SNAPSHOT = """
+SELECT indicator_code, unit_code, ts, value, numerator, denominator, period, bucket
+  FROM dti.indicator_latest ORDER BY indicator_code, unit_code
+"""
+
+
+def workload() -> list[Observation]:
+    """CQS-04 counts for 13 localities, shuffled, with a third of them delivered twice."""
+    observations = scenario(seed=11, steps=8)
+    shuffled = observations + random.Random(12).sample(observations, k=len(observations) // 3)
+    random.Random(13).shuffle(shuffled)
+    return shuffled
+
+
+def snapshot(database_url: str) -> list[tuple[object, ...]]:
+    """Rows of ``dti.indicator_latest``."""
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(SNAPSHOT).fetchall()
+
+
+def fresh_database(stack: StackInfo) -> str:
+    """A new migrated database on the test server, for the single-worker reference run."""
+    from streams.db import migrate
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(stack.database("postgres"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = stack.database(name)
+    migrate(url)
+    return url
+
+
+def drop_database(stack: StackInfo, url: str) -> None:
+    """Drop a database made by :func:`fresh_database`."""
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(stack.database("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def group_members(bootstrap: str, group: str) -> tuple[str, int]:
+    """State and member count of a consumer group."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        (response,) = await admin.describe_consumer_groups([group])
+        _error, _group, state, _ptype, _protocol, members, *_ = response.groups[0]
+        return str(state), len(members)
+    finally:
+        await admin.close()
+
+
+def wait_for_group(bootstrap: str, group: str, members: int, timeout: float = 120.0) -> None:
+    """Wait until the consumer group is stable with ``members`` members."""
+    deadline = time.monotonic() + timeout
+    last: tuple[str, int] = ("", 0)
+    while time.monotonic() < deadline:
+        last = asyncio.run(group_members(bootstrap, group))
+        if last == ("Stable", members):
+            return
+        time.sleep(1.0)
+    raise AssertionError(f"consumer group {group} is {last}, want Stable with {members} members")
+
+
+def consumed(worker: WorkerProcess) -> float:
+    """Observations-topic messages a worker consumed, read from its /metrics."""
+    port = worker.env["QNDTI_WORKER_WEB_PORT"]
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    match = re.search(r'^qndti_worker_messages_total\{role="observations"\} (\S+)$', text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
+def test_three_workers_equal_one_worker(
+    stack: StackInfo,
+    topics: Topics,
+    database_url: str,
+    worker_factory: Callable[..., WorkerProcess],
+    tmp_path: Path,
+) -> None:
+    observations = workload()
+    expected = oracle(observations)
+
+    # Reference: one worker alone, on its own topics, consumer group and database.
+    single_topics = Topics.with_prefix(f"t{uuid.uuid4().hex[:10]}")
+    asyncio.run(ensure_topics(stack.kafka_bootstrap, single_topics, partitions=4))
+    single_url = fresh_database(stack)
+    single = WorkerProcess(
+        env=service_env(
+            stack,
+            single_url,
+            single_topics,
+            tmp_path / "single",
+            QNDTI_WORKER_ID=f"qndti-test-{uuid.uuid4().hex[:8]}",
+            QNDTI_WORKER_WEB_PORT=str(free_port()),
+        ),
+        log=tmp_path / "single-worker.log",
+    )
+    try:
+        produce(stack, single_topics, observations)
+        single.start()
+        wait_for(single_url, QUERY, expected, what="CQS-04 from one worker")
+        reference = snapshot(single_url)
+    finally:
+        single.stop()
+        drop_database(stack, single_url)
+
+    # Three workers in one consumer group: they start first and split the 4 partitions before any input.
+    workers = [worker_factory().start() for _ in range(3)]
+    wait_for_group(stack.kafka_bootstrap, workers[0].env["QNDTI_WORKER_ID"], members=3)
+    produce(stack, topics, observations)
+    wait_for(database_url, QUERY, expected, what="CQS-04 from three workers")
+
+    assert snapshot(database_url) == reference
+    assert all(w.alive() for w in workers)
+    counts = [consumed(w) for w in workers]
+    assert sum(1 for c in counts if c > 0) >= 2, f"observations consumed per worker: {counts}"
+    assert sum(counts) >= len(observations), f"observations consumed per worker: {counts}"
