@@ -29,7 +29,9 @@ class Settings(BaseSettings):
     partitions: int = Field(4, ge=1, description="Partitions of the service's topics.")
     topic_prefix: str = Field("qndti", description="Prefix of every topic name.")
     worker_id: str = Field("qndti-worker", description="Faust application id (the consumer group).")
+    worker_web_host: str = Field("127.0.0.1", description="Address of the worker's /metrics and /healthz.")
     worker_web_port: int = Field(6066, description="Port of the worker's /metrics and /healthz.")
+    store_observations: bool = Field(True, description="Keep every accepted observation in dti.observation.")
     worker_store: str = Field("memory://", description="Faust table store: memory:// or rocksdb://.")
     bucket_minutes: int = Field(60, ge=1, description="Width of the indicator time buckets.")
     sink_mode: SinkMode = Field(

@@ -20,8 +20,10 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from index_engine.catalog import Catalog
 from streams.metrics import WorkerMetrics
-from streams.processor import BatchProcessor, Message
-from streams.sink import PostgresSink
+from streams.processor import BatchProcessor, BatchResult, Message
+from streams.records import alert_rows, dead_letter_row, observation_row, scorecard_rows
+from streams.rows import Row
+from streams.sink import PostgresSink, SinkMode
 from streams.state import dump_state, load_state
 from streams.topics import Topics
 
@@ -43,6 +45,8 @@ class WorkerConfig:
     batch_within: float = 0.5
     bucket: dt.timedelta = dt.timedelta(hours=1)
     session_timeout: float = 10.0
+    sink_mode: SinkMode = "copy"
+    store_observations: bool = True
 
 
 def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegistry | None = None) -> faust.App:
@@ -90,6 +94,7 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
         config.database_url,
         bucket=config.bucket,
         on_retry=lambda exc, delay: metrics.sink_retries.inc(),
+        mode=config.sink_mode,
     )
 
     @app.agent(source, concurrency=1)
@@ -100,7 +105,8 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
                     topic=e.message.topic,
                     key=e.message.key,
                     value=e.message.value,
-                    origin=f"{e.message.topic}/{e.message.partition}/{e.message.offset}",
+                    partition=e.message.partition,
+                    offset=e.message.offset,
                 )
                 for e in events
             ]
@@ -116,7 +122,7 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
                     headers=[
                         ("qndti-reason", letter.reason.encode()),
                         ("qndti-detail", letter.detail.encode()),
-                        ("qndti-origin", letter.origin.encode()),
+                        ("qndti-origin", letter.message.origin.encode()),
                         ("qndti-rejected-at", dt.datetime.now(dt.UTC).isoformat().encode()),
                     ],
                 )
@@ -130,7 +136,7 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
             for card in result.scorecards:
                 metrics.observe_scorecard(card)
             with metrics.sink_seconds.time():
-                written = await sink.write(result.rows)
+                written = await sink.write_rows(database_rows(catalog, result, config.store_observations))
             _record(
                 metrics,
                 messages,
@@ -153,6 +159,20 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
         return web.json({"status": "ok", "app": config.app_id})
 
     return app
+
+
+def database_rows(catalog: Catalog, result: BatchResult, store_observations: bool) -> list[Row]:
+    """Everything a batch writes to the database, in one transaction."""
+    rows: list[Row] = list(result.rows)
+    for card in result.scorecards:
+        rows.extend(scorecard_rows(catalog, card, result.states[card.unit].version))
+    for alert in result.alerts:
+        rows.extend(alert_rows(alert))
+    if store_observations:
+        rows.extend(observation_row(o) for o in result.observations)
+    now = dt.datetime.now(dt.UTC)
+    rows.extend(dead_letter_row(letter, now) for letter in result.dead_letters)
+    return rows
 
 
 def _record(

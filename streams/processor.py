@@ -16,7 +16,7 @@ import msgspec
 
 from index_engine.catalog import Catalog
 from index_engine.errors import InvalidObservation
-from index_engine.observation import decode_observation
+from index_engine.observation import Observation, decode_observation
 from index_engine.periods import LOCAL_TZ
 from index_engine.results import Scorecard
 from index_engine.values import indicator_value
@@ -42,8 +42,13 @@ class Message:
     topic: str
     key: bytes | None
     value: bytes
-    origin: str
-    """``topic/partition/offset``, kept on dead letters so an operator can find the original."""
+    partition: int = 0
+    offset: int = 0
+
+    @property
+    def origin(self) -> str:
+        """``topic/partition/offset``, kept on dead letters so an operator can find the original."""
+        return f"{self.topic}/{self.partition}/{self.offset}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +59,7 @@ class DeadLetter:
     value: bytes
     reason: str
     detail: str
-    origin: str
+    message: Message
 
 
 @dataclass(slots=True)
@@ -65,6 +70,7 @@ class BatchResult:
     rollups: list[tuple[str, bytes]] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     rows: list[IndicatorRow] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)
     scorecards: list[Scorecard] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     accepted: int = 0
@@ -104,7 +110,7 @@ class BatchProcessor:
         self, message: Message, result: BatchResult, load: Callable[[str], UnitState], now: dt.datetime
     ) -> tuple[str, list[IndicatorKey]] | None:
         def reject(reason: str, detail: str) -> None:
-            result.dead_letters.append(DeadLetter(message.key, message.value, reason, detail, message.origin))
+            result.dead_letters.append(DeadLetter(message.key, message.value, reason, detail, message))
 
         if message.topic == self.rollup_topic:
             try:
@@ -131,6 +137,7 @@ class BatchProcessor:
             reject("key_mismatch", f"message key {message.key!r} is not the unit code {obs.unit!r}")
             return None
         result.accepted += 1
+        result.observations.append(obs)
         changed_metric = apply_observation(self._state(obs.unit, result, load), obs)
         if changed_metric is None:
             return None

@@ -29,8 +29,11 @@ def run(
         partitions=config.partitions,
         data_dir=config.stack_dir.resolve() / "worker" / config.worker_id,
         table_store=config.worker_store,
+        web_host=config.worker_web_host,
         web_port=web_port or config.worker_web_port,
         bucket=config.bucket,
+        sink_mode=config.sink_mode,
+        store_observations=config.store_observations,
     )
     worker_config.data_dir.mkdir(parents=True, exist_ok=True)
     app = create_app(worker_config, load_catalog())

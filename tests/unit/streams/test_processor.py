@@ -13,7 +13,7 @@ T0 = dt.datetime(2023, 6, 30, 3, 0, tzinfo=dt.UTC)
 
 
 def message(value: bytes, key: bytes | None = b"HALONG", topic: str = "obs") -> Message:
-    return Message(topic=topic, key=key, value=value, origin=f"{topic}/0/1")
+    return Message(topic=topic, key=key, value=value, partition=0, offset=1)
 
 
 def observation(metric: str, value: float, unit: str = "HALONG") -> bytes:
@@ -69,7 +69,7 @@ def test_bad_messages_become_dead_letters_and_valid_neighbours_are_kept(
 ) -> None:
     good = message(observation("dossier.processed", 10))
     result = processor.process([good, message(raw, key=key), good], lambda u: UnitState(), NOW)
-    assert [(d.reason, d.value, d.origin) for d in result.dead_letters] == [(reason, raw, "obs/0/1")]
+    assert [(d.reason, d.value, d.message.origin) for d in result.dead_letters] == [(reason, raw, "obs/0/1")]
     assert result.accepted == 2
 
 

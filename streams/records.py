@@ -1,0 +1,111 @@
+"""Database rows from what a batch produced: statuses and scores, alerts, observations and dead letters.
+
+Indicator values come from :mod:`streams.processor` directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from index_engine.alerts import AlertKind
+from index_engine.catalog import Catalog
+from index_engine.explain import explain_alert
+from index_engine.observation import Observation
+from index_engine.results import Scorecard
+from streams.evaluation import Alert
+from streams.processor import DeadLetter
+from streams.rows import OVERALL, AlertAction, AlertRow, DeadLetterRow, ObservationRow, Row, StatusRow, UnitScoreRow
+
+
+def scorecard_rows(catalog: Catalog, card: Scorecard, version: int) -> Iterator[Row]:
+    """One status row per indicator result, one score row per pillar and one for the unit index."""
+    for r in card.results:
+        yield StatusRow(
+            indicator_code=r.indicator,
+            unit_code=r.unit,
+            period=r.period,
+            ts=card.at,
+            status=r.status.value,
+            score=r.score,
+            attainment=r.attainment,
+            baseline=r.baseline,
+            target=r.target,
+            expected=r.expected,
+            projected=r.projected,
+            progress=r.progress,
+            shortfall=r.shortfall,
+            fresh=r.fresh,
+            version=version,
+        )
+    for pillar in card.index.pillars:
+        if pillar.applicable:
+            yield UnitScoreRow(
+                unit_code=card.unit,
+                pillar=pillar.pillar,
+                period=card.period,
+                ts=card.at,
+                score=pillar.score,
+                coverage=pillar.coverage,
+                version=version,
+                weight=pillar.weight,
+            )
+    yield UnitScoreRow(
+        unit_code=card.unit,
+        pillar=OVERALL,
+        period=card.period,
+        ts=card.at,
+        score=card.index.value,
+        coverage=card.index.weight_used,
+        version=version,
+        points=card.index.points,
+        peer_group=catalog.units[card.unit].peer_group,
+    )
+
+
+def alert_rows(alert: Alert) -> Iterator[AlertRow]:
+    """One row per alert kind raised or resolved."""
+    why = explain_alert(alert.decision, alert.result)
+    actions: tuple[tuple[AlertAction, tuple[AlertKind, ...]], ...] = (
+        ("raised", alert.decision.raised),
+        ("resolved", alert.decision.resolved),
+    )
+    for action, kinds in actions:
+        for kind in kinds:
+            yield AlertRow(
+                indicator_code=alert.decision.indicator,
+                unit_code=alert.decision.unit,
+                kind=kind.value,
+                action=action,
+                ts=alert.at,
+                status=alert.decision.status.value,
+                message_vi=why.text_vi,
+                message_en=why.text_en,
+                notify=alert.decision.notify,
+            )
+
+
+def observation_row(obs: Observation) -> ObservationRow:
+    """The raw observation, kept for exploration and audits (a repeated id is stored once)."""
+    return ObservationRow(
+        id=obs.id,
+        source=obs.source,
+        metric_code=obs.metric,
+        unit_code=obs.unit,
+        ts=obs.ts,
+        kind=obs.kind,
+        value=obs.value,
+    )
+
+
+def dead_letter_row(letter: DeadLetter, at: dt.datetime) -> DeadLetterRow:
+    """A dead letter as the database keeps it next to the dead-letter topic."""
+    return DeadLetterRow(
+        topic=letter.message.topic,
+        partition=letter.message.partition,
+        offset=letter.message.offset,
+        ts=at,
+        reason=letter.reason,
+        payload=letter.value,
+        detail=letter.detail,
+    )
