@@ -17,9 +17,12 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from index_engine.observation import Observation
 from streams.topics import Topics, ensure_topics
-from tests.conftest import StackInfo, free_port
+from tests.conftest import StackInfo, free_port, fresh_database
 from tests.integration.conftest import WorkerProcess, service_env, wait_for
-from tests.integration.test_cqs04_end_to_end import QUERY, oracle, produce, scenario
+from tests.integration.scenarios import CQS04_LATEST as QUERY
+from tests.integration.scenarios import cqs04_oracle as oracle
+from tests.integration.scenarios import dossier_stream as scenario
+from tests.integration.scenarios import produce
 
 pytestmark = pytest.mark.integration
 
@@ -42,25 +45,6 @@ def snapshot(database_url: str) -> list[tuple[object, ...]]:
     """Rows of ``dti.indicator_latest``."""
     with psycopg.connect(database_url) as conn:
         return conn.execute(SNAPSHOT).fetchall()
-
-
-def fresh_database(stack: StackInfo) -> str:
-    """A new migrated database on the test server, for the single-worker reference run."""
-    from streams.db import migrate
-
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(stack.database("postgres"), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = stack.database(name)
-    migrate(url)
-    return url
-
-
-def drop_database(stack: StackInfo, url: str) -> None:
-    """Drop a database made by :func:`fresh_database`."""
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(stack.database("postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def group_members(bootstrap: str, group: str) -> tuple[str, int]:
@@ -96,6 +80,35 @@ def consumed(worker: WorkerProcess) -> float:
     return float(match.group(1)) if match else 0.0
 
 
+def run_single(
+    stack: StackInfo,
+    url: str,
+    topics: Topics,
+    observations: list[Observation],
+    expected: list[tuple[object, ...]],
+    tmp_path: Path,
+) -> list[tuple[object, ...]]:
+    """Run one worker alone on its own topics, consumer group and database; return its snapshot."""
+    single = WorkerProcess(
+        env=service_env(
+            stack,
+            url,
+            topics,
+            tmp_path / "single",
+            QNDTI_WORKER_ID=f"qndti-test-{uuid.uuid4().hex[:8]}",
+            QNDTI_WORKER_WEB_PORT=str(free_port()),
+        ),
+        log=tmp_path / "single-worker.log",
+    )
+    try:
+        produce(stack.kafka_bootstrap, topics, observations)
+        single.start()
+        wait_for(url, QUERY, expected, what="CQS-04 from one worker")
+        return snapshot(url)
+    finally:
+        single.stop()
+
+
 def test_three_workers_equal_one_worker(
     stack: StackInfo,
     topics: Topics,
@@ -109,31 +122,13 @@ def test_three_workers_equal_one_worker(
     # Reference: one worker alone, on its own topics, consumer group and database.
     single_topics = Topics.with_prefix(f"t{uuid.uuid4().hex[:10]}")
     asyncio.run(ensure_topics(stack.kafka_bootstrap, single_topics, partitions=4))
-    single_url = fresh_database(stack)
-    single = WorkerProcess(
-        env=service_env(
-            stack,
-            single_url,
-            single_topics,
-            tmp_path / "single",
-            QNDTI_WORKER_ID=f"qndti-test-{uuid.uuid4().hex[:8]}",
-            QNDTI_WORKER_WEB_PORT=str(free_port()),
-        ),
-        log=tmp_path / "single-worker.log",
-    )
-    try:
-        produce(stack, single_topics, observations)
-        single.start()
-        wait_for(single_url, QUERY, expected, what="CQS-04 from one worker")
-        reference = snapshot(single_url)
-    finally:
-        single.stop()
-        drop_database(stack, single_url)
+    with fresh_database(stack) as single_url:
+        reference = run_single(stack, single_url, single_topics, observations, expected, tmp_path)
 
     # Three workers in one consumer group: they start first and split the 4 partitions before any input.
     workers = [worker_factory().start() for _ in range(3)]
     wait_for_group(stack.kafka_bootstrap, workers[0].env["QNDTI_WORKER_ID"], members=3)
-    produce(stack, topics, observations)
+    produce(stack.kafka_bootstrap, topics, observations)
     wait_for(database_url, QUERY, expected, what="CQS-04 from three workers")
 
     assert snapshot(database_url) == reference
