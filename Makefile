@@ -62,8 +62,12 @@ timescale-engine: ## Install the TimescaleDB test engine (npm ci in deploy/times
 bench-sink: venv ## Benchmark the database sink against raw COPY -> staging -> upsert
 	$(BIN)/python bench/sink_bench.py
 
-test: venv jars ## The full test suite: lint, unit and integration tests against a real Kafka and PostgreSQL
+tools: venv ## Install the static-check tools (promtool, amtool, kustomize, hadolint, schemas)
+	bash deploy/ci/install-tools.sh
+
+test: venv jars tools ## The full test suite: lint, generated files, unit and integration tests on a real Kafka and PostgreSQL
 	$(MAKE) lint
+	$(QNDTI) grafana build --check
 	$(BIN)/pytest --cov=index_engine --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=100 tests
 
-.PHONY: help venv jars up down status demo lint format unit coverage chaos bench-index test timescale-engine bench-sink
+.PHONY: help venv jars tools up down status demo lint format unit coverage chaos bench-index test timescale-engine bench-sink

@@ -69,7 +69,6 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
         web_host=config.web_host,
         web_port=config.web_port,
         web_in_thread=False,
-        stream_wait_empty=False,
         # A killed worker's partitions move to the others after this long without heartbeats.
         broker_session_timeout=config.session_timeout,
         broker_heartbeat_interval=max(1.0, config.session_timeout / 4),
