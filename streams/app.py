@@ -10,6 +10,7 @@ state updates and absolute, versioned writes.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +25,12 @@ from streams.processor import BatchProcessor, BatchResult, Message
 from streams.records import alert_rows, dead_letter_row, observation_row, scorecard_rows
 from streams.rows import Row
 from streams.sink import PostgresSink, SinkMode
+from streams.staleness import partition_of, sweep
 from streams.state import dump_state, load_state
 from streams.topics import Topics
+from streams.watchdog import StallWatch
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class WorkerConfig:
     batch_within: float = 0.5
     bucket: dt.timedelta = dt.timedelta(hours=1)
     session_timeout: float = 10.0
+    watch_interval: float = 10.0
+    stale_interval: float = 300.0
     sink_mode: SinkMode = "copy"
     store_observations: bool = True
 
@@ -148,6 +155,53 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
             if result.rows:
                 newest = max(r.ts for r in result.rows)
                 metrics.latency.observe(max(0.0, (dt.datetime.now(dt.UTC) - newest).total_seconds()))
+
+    watch: StallWatch[Any] = StallWatch()
+    sources = {topics.observations, topics.rollup}
+
+    @app.timer(interval=config.watch_interval)  # type: ignore[untyped-decorator]
+    async def watch_partitions() -> None:
+        """Publish the fetch lag of each assigned source partition and revive partitions that stalled."""
+        if app.in_recovery or not app.flow_control.is_active():
+            return
+        consumer = app.consumer
+        assigned = [tp for tp in consumer.assignment() if tp.topic in sources]
+        ends = await consumer.highwaters(*assigned) if assigned else {}
+        snapshot = {}
+        for tp in assigned:
+            position = await consumer.position(tp)
+            if position is not None and tp in ends:
+                snapshot[tp] = (ends[tp], position)
+        metrics.set_lag({(tp.topic, tp.partition): end - pos for tp, (end, pos) in snapshot.items()})
+        for tp in watch.observe(snapshot):
+            log.warning("partition %s stalled at offset %s behind %s: reactivating it", tp, *snapshot[tp][::-1])
+            metrics.stall_recoveries.inc()
+            consumer.resume_partitions([tp])
+            await consumer.seek(tp, snapshot[tp][1])
+
+    @app.timer(interval=config.stale_interval)  # type: ignore[untyped-decorator]
+    async def sweep_stale() -> None:
+        """Evaluate quiet units on the wall clock so that silence turns into stale statuses and alerts."""
+        if app.in_recovery:
+            return
+        actives = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topics.observations}
+        owned = [
+            (key.decode(), load_state(raw))
+            for key, raw in list(units.items())
+            if partition_of(key.decode(), config.partitions) in actives
+        ]
+        swept = sweep(catalog, owned, dt.datetime.now(dt.UTC))
+        for unit, state in swept.states.items():
+            units[unit.encode()] = dump_state(state)
+        for alert in swept.alerts:
+            key = f"{alert.decision.indicator}|{alert.decision.unit}".encode()
+            await alerts.send(key=key, value=alert.to_json())
+        rows: list[Row] = []
+        for card in swept.scorecards:
+            rows.extend(scorecard_rows(catalog, card, swept.states[card.unit].version))
+        for alert in swept.alerts:
+            rows.extend(alert_rows(alert))
+        await sink.write_rows(rows)
 
     @app.page("/metrics")
     async def metrics_view(web: Any, request: Any) -> Any:

@@ -64,6 +64,11 @@ def scorecard(catalog: Catalog, unit: str, state: UnitState, at: dt.datetime) ->
     moment = catalog_moment(catalog, at)
     period, day = moment.period, moment.day
     own = own_values(state, period)
+    # Earlier days only: today's point is the value being evaluated now.
+    history = {
+        k: tuple((ts, v) for ts, v in points if ts.astimezone(LOCAL_TZ).date() < day)
+        for k, points in state.history.items()
+    }
     results = []
     for code, indicator in catalog.indicators.items():
         numerator, denominator, seen = inputs(catalog, state, unit, indicator, period, day, own)
@@ -75,7 +80,7 @@ def scorecard(catalog: Catalog, unit: str, state: UnitState, at: dt.datetime) ->
                 numerator=numerator,
                 denominator=denominator,
                 last_seen=seen,
-                history=tuple(state.history.get(key(code, period), ())),
+                history=history.get(key(code, period), ()),
             ),
             catalog.target(code, unit, period),
             moment,

@@ -70,6 +70,17 @@ class WorkerMetrics:
             ["indicator", "unit", "status"],
             registry=registry,
         )
+        self.consumer_lag = Gauge(
+            "qndti_worker_consumer_lag",
+            "Messages behind the end of each assigned source partition (fetch lag).",
+            ["topic", "partition"],
+            registry=registry,
+        )
+        self.stall_recoveries = Counter(
+            "qndti_worker_stall_recoveries_total",
+            "Assigned partitions found behind and not moving, then revived.",
+            registry=registry,
+        )
         self.last_batch = Gauge(
             "qndti_worker_last_batch_timestamp_seconds",
             "Unix time the last batch finished.",
@@ -85,3 +96,9 @@ class WorkerMetrics:
                 self.indicator_status.labels(result.indicator, card.unit, status.value).set(
                     1 if status is result.status else 0
                 )
+
+    def set_lag(self, lags: dict[tuple[str, int], int]) -> None:
+        """Replace the lag series with the current assignment's (revoked partitions drop out)."""
+        self.consumer_lag.clear()
+        for (topic, partition), lag in lags.items():
+            self.consumer_lag.labels(topic, str(partition)).set(lag)

@@ -30,6 +30,7 @@ from streams.state import (
     apply_observation,
     dump_rollup,
     inputs,
+    latest_in,
     load_rollup,
     newest,
 )
@@ -167,13 +168,11 @@ class BatchProcessor:
     def _finish(self, unit: str, state: UnitState, touched: set[IndicatorKey], result: BatchResult) -> None:
         """Send the unit's new inputs to its parent and evaluate it as of its newest data."""
         parent = self.catalog.units[unit].parent
-        latest: dt.datetime | None = None
         for code, period in sorted(touched):
             indicator = self.catalog.indicators[code]
             ts = newest(state, indicator, period)
             if ts is None:
                 continue
-            latest = ts if latest is None else max(latest, ts)
             if parent is not None:
                 numerator, denominator, seen = inputs(self.catalog, state, unit, indicator, period, _day(ts))
                 message = RollupMessage(
@@ -187,7 +186,11 @@ class BatchProcessor:
                     seen=seen,
                 )
                 result.rollups.append((parent, dump_rollup(message)))
-        if self.evaluate and latest is not None:
+        if not self.evaluate:
+            return
+        # As of the newest data the unit holds in the newest period it changed in, whatever arrived last.
+        latest = latest_in(state, max(period for _, period in touched))
+        if latest is not None:
             card, alerts = evaluate_state(self.catalog, unit, state, latest)
             result.scorecards.append(card)
             result.alerts.extend(alerts)

@@ -184,3 +184,11 @@ def newest(state: UnitState, indicator: Indicator, period: int) -> dt.datetime |
     times = [cell.ts for m in indicator.metrics if (cell := state.own.get(key(m, period))) is not None]
     times.extend(c.ts for c in state.children.get(key(indicator.code, period), {}).values())
     return max(times, default=None)
+
+
+def latest_in(state: UnitState, period: int) -> dt.datetime | None:
+    """The newest time of any data the unit holds for ``period``: the moment it is evaluated at."""
+    suffix = f"|{period}"
+    times = [cell.ts for k, cell in state.own.items() if k.endswith(suffix)]
+    times.extend(c.ts for k, by_child in state.children.items() if k.endswith(suffix) for c in by_child.values())
+    return max(times, default=None)

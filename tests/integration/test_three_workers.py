@@ -129,7 +129,10 @@ def test_three_workers_equal_one_worker(
     workers = [worker_factory().start() for _ in range(3)]
     wait_for_group(stack.kafka_bootstrap, workers[0].env["QNDTI_WORKER_ID"], members=3)
     produce(stack.kafka_bootstrap, topics, observations)
-    wait_for(database_url, QUERY, expected, what="CQS-04 from three workers")
+    try:
+        wait_for(database_url, QUERY, expected, what="CQS-04 from three workers")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\nconsumed per worker: {[consumed(w) for w in workers]}") from None
 
     assert snapshot(database_url) == reference
     assert all(w.alive() for w in workers)
