@@ -120,4 +120,11 @@ def wait_for(
         if last == expected:
             return last
         time.sleep(0.5)
+    if isinstance(last, list) and isinstance(expected, list):
+        missing = [row for row in expected if row not in last]
+        unexpected = [row for row in last if row not in expected]
+        raise AssertionError(
+            f"{what} did not reach the expected state in {timeout:.0f} s: {len(missing)} rows missing or different, "
+            f"{len(unexpected)} unexpected.\nwant (first 10): {missing[:10]}\ngot (first 10): {unexpected[:10]}"
+        )
     raise AssertionError(f"{what} did not reach the expected state in {timeout:.0f} s.\nlast: {last}\nwant: {expected}")

@@ -40,6 +40,7 @@ VIEW_COLUMNS = {
         "bucket",
     ],
     "unit_score_latest": ["unit_code", "pillar", "ts", "score", "points", "coverage", "weight", "rank", "rank_of"],
+    "unit_score_series": ["unit_code", "pillar", "bucket", "ts", "score", "points", "coverage"],
     "indicator_series": [
         "indicator_code",
         "unit_code",

@@ -2,7 +2,8 @@
 
 The scenario is written into the tables behind the public views (storage schema: dti.unit, dti.indicator,
 dti.target, dti.indicator_value, dti.indicator_status, dti.unit_score, dti.alert), then each panel's SQL is expanded
-as Grafana would and executed; its columns must be the ones the panel expects.
+as Grafana would and executed; its columns must be the ones the panel expects. Every test runs on both flavours:
+plain PostgreSQL (the test stack's server) and TimescaleDB (the PGlite engine).
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ import psycopg
 import pytest
 
 from grafana import queries as q
+from grafana.builders.unit import UNIT
 from grafana.generate import build_all
 from grafana.macros import QueryContext, expand
 from index_engine.catalog import load_catalog
+from tests.integration.timescale_engine import flavour_database, timescale, timescale_installed
+
+__all__ = ["flavour_database", "timescale", "timescale_installed"]
 
 pytestmark = pytest.mark.integration
 
@@ -44,8 +49,13 @@ FIRING = {("CQS-04", "HALONG"), ("CQS-04", "CAMPHA"), ("KTS-02", "HALONG"), ("XH
 ON_TRACK = [(i, u, v, t, e, p, "on_track" if (i, u) in FIRING else s) for i, u, v, t, e, p, s in BEHIND]
 
 
+def _connect(url: str) -> psycopg.Connection[tuple[Any, ...]]:
+    # No server-side prepared statements: the TimescaleDB engine shares one backend between clients.
+    return psycopg.connect(url, prepare_threshold=None)
+
+
 def _fill(url: str, rows: list[tuple[str, str, float, float, float, float, str]]) -> None:
-    with psycopg.connect(url) as conn:
+    with _connect(url) as conn:
         for code, (name, group, parent) in UNITS.items():
             conn.execute(
                 """INSERT INTO dti.unit (code, name_vi, name_en, kind, parent_code, peer_group, valid_from)
@@ -111,16 +121,16 @@ def _context() -> QueryContext:
 
 
 def _run(url: str, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    with psycopg.connect(url) as conn, conn.cursor() as cur:
+    with _connect(url) as conn, conn.cursor() as cur:
         cur.execute(expand(sql, _context()).encode())
         assert cur.description is not None
         return [c.name for c in cur.description], cur.fetchall()
 
 
 @pytest.fixture
-def behind_db(database_url: str) -> str:
-    _fill(database_url, BEHIND)
-    return database_url
+def behind_db(flavour_database: str) -> str:
+    _fill(flavour_database, BEHIND)
+    return flavour_database
 
 
 def test_every_panel_and_variable_query_returns_the_columns_its_panel_expects(behind_db: str) -> None:
@@ -168,9 +178,9 @@ def test_behind_target_alert_fires_for_exactly_the_behind_series(behind_db: str)
     assert labels["CQS-04", "HALONG"]["status"] == "Chậm tiến độ"
 
 
-def test_behind_target_alert_is_quiet_when_all_are_on_track(database_url: str) -> None:
-    _fill(database_url, ON_TRACK)
-    assert _firing(database_url) == set()
+def test_behind_target_alert_is_quiet_when_all_are_on_track(flavour_database: str) -> None:
+    _fill(flavour_database, ON_TRACK)
+    assert _firing(flavour_database) == set()
 
 
 def test_stale_alert_queries_run(behind_db: str) -> None:
@@ -180,3 +190,71 @@ def test_stale_alert_queries_run(behind_db: str) -> None:
         assert len(rows) == len(BEHIND)
     _, flags = _run(behind_db, q.STALE_FLAG.sql)
     assert all(row[-1] == 0 for row in flags)
+
+
+# (unit, peer group, period offset, INDEX score now, INDEX score a day ago, stored rank and rank_of) for the ranks
+RANKED = [
+    ("QN", "province", 0, 0.8, 0.8, None),
+    ("HALONG", "locality", 0, 0.7, 0.95, None),
+    ("CAMPHA", "locality", 0, 0.9, 0.6, None),
+    ("UONGBI", "locality", 0, 0.7, 0.7, None),
+    ("MONGCAI", "locality", 0, None, 0.99, None),
+    ("DONGTRIEU", "locality", -1, 0.99, 0.99, (7, 9)),
+]
+
+
+def _fill_ranked(url: str) -> None:
+    """Unit scores as the worker writes them: rank empty, peer group only on the INDEX row."""
+    with _connect(url) as conn:
+        conn.execute(
+            """INSERT INTO dti.peer_group (code, name_vi, name_en, ranked)
+               VALUES ('province', 'Tỉnh', 'Province', false), ('locality', 'Địa phương', 'Localities', true)"""
+        )
+        for unit, group, offset, now, before, stored in RANKED:
+            conn.execute(
+                """INSERT INTO dti.unit (code, name_vi, name_en, kind, parent_code, peer_group, valid_from)
+                   VALUES (%s, %s, %s, 'city', NULL, %s, '2023-01-01')""",
+                (unit, unit, unit, group),
+            )
+            rank, rank_of = stored or (None, None)
+            for pillar, score, hours_ago in (("INDEX", before, 24), ("INDEX", now, 0), ("CQS", now, 0)):
+                bucket = NOW - dt.timedelta(hours=hours_ago) + dt.timedelta(days=365 * offset)
+                conn.execute(
+                    """INSERT INTO dti.unit_score (unit_code, pillar, bucket, period, ts, score, coverage, rank,
+                           rank_of, peer_group, version)
+                       VALUES (%s, %s, %s, %s, %s, %s, 1, %s, %s, %s, 1)""",
+                    (unit, pillar, bucket, PERIOD + offset, bucket, score, rank, rank_of,
+                     group if pillar == "INDEX" else None),
+                )  # fmt: skip
+
+
+def test_unit_rank_is_computed_among_the_latest_scores_of_ranked_peers(flavour_database: str) -> None:
+    _fill_ranked(flavour_database)
+    shown = {}
+    for unit, *_ in RANKED:
+        context = QueryContext(NOW - dt.timedelta(days=30), NOW, variables={"unit": unit})
+        with _connect(flavour_database) as conn, conn.cursor() as cur:
+            cur.execute(expand(q.unit_rank(UNIT).sql, context).encode())
+            row = cur.fetchone()
+        assert row is not None
+        shown[unit] = row[:2]
+    # Ties share a rank; a withheld score is neither ranked nor counted; the province's group is not ranked;
+    # a stored rank wins; a score of an earlier period is not ranked against this period's.
+    assert shown == {
+        "QN": (None, None),
+        "HALONG": (2, 3),
+        "CAMPHA": (1, 3),
+        "UONGBI": (2, 3),
+        "MONGCAI": (None, None),
+        "DONGTRIEU": (7, 9),
+    }
+    _, rows = _run(flavour_database, "SELECT unit_code, rank, rank_of, peer_group FROM dti.unit_score_latest"
+                   " WHERE pillar = 'CQS' ORDER BY unit_code")  # fmt: skip
+    assert rows == [
+        ("CAMPHA", 1, 3, "locality"),
+        ("DONGTRIEU", 7, 9, "locality"),
+        ("HALONG", 2, 3, "locality"),
+        ("MONGCAI", None, None, "locality"),
+        ("QN", None, None, "province"),
+        ("UONGBI", 2, 3, "locality"),
+    ]

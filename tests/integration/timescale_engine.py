@@ -18,6 +18,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from streams.db import migrate
 from tests.conftest import REPO, free_port
 
 ENGINE_DIR = REPO / "deploy" / "timescale-test"
@@ -105,3 +106,21 @@ def timescale(timescale_installed: None, tmp_path: Path) -> Iterator[TimescaleSe
         yield server
     finally:
         server.stop()
+
+
+FLAVOURS = ("postgresql", "timescaledb")
+
+
+@pytest.fixture(params=FLAVOURS)
+def flavour_database(request: pytest.FixtureRequest) -> str:
+    """A fresh, migrated database of each flavour in turn: the stack's PostgreSQL, then a TimescaleDB engine.
+
+    Connect to it without server-side prepared statements (``prepare_threshold=None``): the engine shares one
+    backend between clients.
+    """
+    if request.param == "postgresql":
+        url: str = request.getfixturevalue("database_url")
+        return url
+    server: TimescaleServer = request.getfixturevalue("timescale")
+    migrate(server.url)
+    return server.url
