@@ -62,8 +62,14 @@ timescale-engine: ## Install the TimescaleDB test engine (npm ci in deploy/times
 bench-sink: venv ## Benchmark the database sink against raw COPY -> staging -> upsert
 	$(BIN)/python bench/sink_bench.py
 
+bench-deps: venv
+	$(BIN)/pip install -q -e '.[dev,bench]'
+
+bench: bench-deps jars ## Every benchmark next to its anchor (NAME=decode|aggregate|… for one; ARGS=… to pass options)
+	$(QNDTI) bench $(or $(NAME),all) $(ARGS)
+
 test: venv jars ## The full test suite: lint, unit and integration tests against a real Kafka and PostgreSQL
 	$(MAKE) lint
 	$(BIN)/pytest --cov=index_engine --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=100 tests
 
-.PHONY: help venv jars up down status demo lint format unit coverage chaos bench-index test timescale-engine bench-sink
+.PHONY: help venv jars up down status demo lint format unit coverage chaos bench-index test timescale-engine bench-sink bench bench-deps
