@@ -371,3 +371,46 @@ def wait_drained(worker: Worker, bootstrap: str, topics: Any, events: int, timeo
                 return first or now, time.perf_counter()
         time.sleep(0.2)
     raise TimeoutError(f"the worker did not reach lag 0 in {timeout:.0f} s (consumed {seen:.0f} of {events})")
+
+
+async def open_loop(
+    bootstrap: str, topic: str, catalog: Catalog, rate: float, seconds: float, source: str, first_id: int = 0
+) -> int:
+    """Produce ``rate`` observations/s with ``ts`` = now for ``seconds``, on a fixed schedule (open loop).
+
+    The schedule does not wait for the broker or the worker: a slow consumer shows up as latency, not as a lower
+    offered load. Returns how many were sent.
+    """
+    from aiokafka import AIOKafkaProducer
+
+    units = [u for u in catalog.units if catalog.units[u].parent is not None]
+    metrics = list(catalog.metrics.values())
+    totals: dict[tuple[str, str], float] = {}
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=5)
+    await producer.start()
+    tick = 0.02
+    sent = 0
+    try:
+        started = time.perf_counter()
+        while (elapsed := time.perf_counter() - started) < seconds:
+            due = int(elapsed * rate) - sent
+            for _ in range(max(0, due)):
+                n = first_id + sent
+                unit, metric = units[n % len(units)], metrics[(n // len(units)) % len(metrics)]
+                total = totals[(unit, metric.code)] = totals.get((unit, metric.code), 0.0) + 1.0
+                obs = Observation(
+                    id=f"{source}:{n}",
+                    source=source,
+                    metric=metric.code,
+                    unit=unit,
+                    ts=dt.datetime.now(dt.UTC),
+                    kind=metric.kind,
+                    value=1.0 if metric.kind == "delta" else total,
+                )
+                await producer.send(topic, encode_observation(obs), key=unit.encode())
+                sent += 1
+            await asyncio.sleep(tick)
+        await producer.flush()
+        return sent
+    finally:
+        await producer.stop()

@@ -20,9 +20,7 @@ app.add_typer(grafana.app, name="grafana")
 app.command("worker")(worker.run)
 app.command("demo")(demo.run)
 app.command("import")(importer.run)
-app.command(
-    "bench", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
-)(bench.run)
+app.command("bench", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(bench.run)
 
 
 def main() -> None:

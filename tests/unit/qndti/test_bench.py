@@ -23,7 +23,7 @@ def test_decode_json_shape_on_a_tiny_workload() -> None:
         check=True,
     )
     result = json.loads(done.stdout)
-    assert FIELDS <= result.keys()
+    assert result.keys() >= FIELDS
     assert result["name"] == "decode"
     assert result["details"]["messages"] == 50
     assert isinstance(result["met"], bool)
@@ -31,8 +31,6 @@ def test_decode_json_shape_on_a_tiny_workload() -> None:
 
 
 def test_unknown_benchmark_is_a_clear_error() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "qndti", "bench", "nope"], capture_output=True, text=True, check=False
-    )
+    done = subprocess.run([sys.executable, "-m", "qndti", "bench", "nope"], capture_output=True, text=True, check=False)
     assert done.returncode == 2
     assert "unknown benchmark 'nope'" in done.stderr
