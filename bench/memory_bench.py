@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
