@@ -140,19 +140,35 @@ def stack(kafka: bool = True) -> Iterator[Stack]:
     from qndti.stack import LocalStack
     from streams.db import migrate
 
+    from qndti.stack import StackError
+
     jars = REPO / ".stack" / "kafka" / "lib"
     if kafka and not any(jars.glob("*.jar")):
         sys.exit(f"The Kafka jars are missing in {jars}: run `make jars` (or `qndti stack fetch`) first.")
-    local = LocalStack(
-        home=Path(tempfile.mkdtemp(prefix="qndti-bench-")),
-        kafka_port=free_port(),
-        kafka_controller_port=free_port(),
-        postgres_port=free_port(),
-        jars=jars,
-    )
-    log(f"starting Kafka and PostgreSQL in {local.home}")
+    for attempt in range(3):
+        ports = set()
+        while len(ports) < 3:
+            ports.add(free_port())
+        kafka_port, controller_port, postgres_port = sorted(ports)
+        local = LocalStack(
+            home=Path(tempfile.mkdtemp(prefix="qndti-bench-")),
+            kafka_port=kafka_port,
+            kafka_controller_port=controller_port,
+            postgres_port=postgres_port,
+            jars=jars,
+        )
+        log(f"starting Kafka and PostgreSQL in {local.home}")
+        try:
+            status = local.up()
+        except StackError as exc:
+            local.down(purge=True)
+            shutil.rmtree(local.home, ignore_errors=True)
+            if attempt == 2:
+                raise
+            log(f"the stack did not start ({str(exc).splitlines()[0]}); trying again on other ports")
+            continue
+        break
     try:
-        status = local.up()
         migrate(status.database_url)
         yield Stack(local, status.kafka_bootstrap, status.database_url, status.kafka_pid or 0)
     finally:

@@ -42,6 +42,7 @@ from common import (
 from index_engine.catalog import Catalog
 from index_engine.observation import Observation
 
+PARTITIONS = 4
 DECODE = msgspec.json.Decoder(Observation)
 
 
@@ -60,10 +61,7 @@ async def phase(bootstrap: str, topic: str, catalog: Catalog, rate: float, secon
 
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
     await consumer.start()
-    parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-    if not parts:
-        await consumer.topics()
-        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+    parts = [TopicPartition(topic, p) for p in range(PARTITIONS)]
     consumer.assign(parts)
     await consumer.seek_to_end(*parts)
     for part in parts:
