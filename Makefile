@@ -65,9 +65,15 @@ bench-sink: venv ## Benchmark the database sink against raw COPY -> staging -> u
 tools: venv ## Install the static-check tools (promtool, amtool, kustomize, hadolint, schemas)
 	bash deploy/ci/install-tools.sh
 
+bench-deps: venv
+	$(BIN)/pip install -q -e '.[dev,bench]'
+
+bench: bench-deps jars ## Every benchmark next to its anchor (NAME=decode|aggregate|… for one; ARGS=… to pass options)
+	$(QNDTI) bench $(or $(NAME),all) $(ARGS)
+
 test: venv jars tools ## The full test suite: lint, generated files, unit and integration tests on a real Kafka and PostgreSQL
 	$(MAKE) lint
 	$(QNDTI) grafana build --check
 	$(BIN)/pytest --cov=index_engine --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=100 tests
 
-.PHONY: help venv jars tools up down status demo lint format unit coverage chaos bench-index test timescale-engine bench-sink
+.PHONY: help venv jars tools up down status demo lint format unit coverage chaos bench-index test timescale-engine bench-sink bench bench-deps

@@ -12,12 +12,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import shutil
 import socket
 import tempfile
 import time
 from pathlib import Path
 
 import psycopg
+from common import Result, emit
 
 from streams.db import migrate
 from streams.rows import IndicatorRow
@@ -78,7 +80,7 @@ async def truncate(url: str) -> None:
         await conn.execute("VACUUM ANALYZE dti.indicator_value")
 
 
-async def bench(url: str, count: int, size: int, repeats: int) -> None:
+async def bench(url: str, count: int, size: int, repeats: int) -> dict[str, float]:
     rows = workload(count)
     params = TABLE.batch(rows, HOUR)
     best: dict[str, float] = {}
@@ -91,7 +93,11 @@ async def bench(url: str, count: int, size: int, repeats: int) -> None:
                 seconds = await sink_run(url, rows, size, "copy" if name == "sink" else "plain")
             best[name] = min(best.get(name, float("inf")), seconds)
     written = 2 * count
-    rate = {name: written / seconds for name, seconds in best.items()}
+    return {name: written / seconds for name, seconds in best.items()}
+
+
+def report(rate: dict[str, float], count: int, size: int, repeats: int) -> None:
+    """The figures as text."""
     print(f"rows={count} (written twice: insert, then update) batch={size} repeats={repeats} (best run)")
     print(f"anchor  raw COPY binary -> staging -> upsert : {rate['anchor']:>10,.0f} rows/s")
     print(f"sink    PostgresSink.write (mode=copy)       : {rate['sink']:>10,.0f} rows/s")
@@ -105,27 +111,53 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def run(count: int = 100_000, size: int = 5_000, repeats: int = 3, database_url: str | None = None) -> dict[str, float]:
+    """Rows/s of the anchor and both sink modes, on ``database_url`` or an embedded PostgreSQL of its own."""
+    if database_url:
+        migrate(database_url)
+        return asyncio.run(bench(database_url, count, size, repeats))
+    from qndti.stack.postgres import EmbeddedPostgres
+
+    # Not a TemporaryDirectory: the server may run as another user, who needs the folder until it stops.
+    home = tempfile.mkdtemp(prefix="sink-bench-")
+    server = EmbeddedPostgres(home=Path(home), port=free_port())
+    server.start()
+    try:
+        migrate(server.url)
+        return asyncio.run(bench(server.url, count, size, repeats))
+    finally:
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def result(rate: dict[str, float], count: int, size: int, repeats: int) -> Result:
+    """The figures as a benchmark result."""
+    ratio = rate["sink"] / rate["anchor"]
+    return Result(
+        name="sink",
+        value=rate["sink"],
+        unit="rows/s (PostgresSink.write, mode=copy)",
+        anchor="raw COPY binary -> staging -> upsert, same batches",
+        anchor_value=rate["anchor"],
+        goal=">= 0.7x the anchor",
+        met=ratio >= 0.7,
+        details={"rows": count, "batch": size, "repeats": repeats, "sink_plain_rows_per_s": rate["sink-plain"]},
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=5_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--database-url", help="a migrated-or-empty database to use (default: embedded)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
-    if args.database_url:
-        migrate(args.database_url)
-        asyncio.run(bench(args.database_url, args.rows, args.batch, args.repeats))
-        return
-    from qndti.stack.postgres import EmbeddedPostgres
-
-    with tempfile.TemporaryDirectory(prefix="sink-bench-") as home:
-        server = EmbeddedPostgres(home=Path(home), port=free_port())
-        server.start()
-        try:
-            migrate(server.url)
-            asyncio.run(bench(server.url, args.rows, args.batch, args.repeats))
-        finally:
-            server.stop()
+    rate = run(args.rows, args.batch, args.repeats, args.database_url)
+    if args.json:
+        emit(result(rate, args.rows, args.batch, args.repeats), as_json=True)
+    else:
+        report(rate, args.rows, args.batch, args.repeats)
 
 
 if __name__ == "__main__":

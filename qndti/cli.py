@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from qndti.commands import catalog, connectors, db, demo, dlq, grafana, importer, stack, worker
+from qndti.commands import bench, catalog, connectors, db, demo, dlq, grafana, importer, stack, worker
 
 app = typer.Typer(
     help="QN-DTI Monitor: real-time monitoring of Quảng Ninh's digital-transformation index.",
@@ -20,6 +20,7 @@ app.add_typer(grafana.app, name="grafana")
 app.command("worker")(worker.run)
 app.command("demo")(demo.run)
 app.command("import")(importer.run)
+app.command("bench", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(bench.run)
 
 
 def main() -> None:

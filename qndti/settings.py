@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from index_engine.catalog import CATALOG_ROOT, DEFAULT_VERSION, Catalog, load_catalog
 from qndti.stack import LocalStack
 from streams.sink import SinkMode
 from streams.timescale import Policies
@@ -33,6 +34,8 @@ class Settings(BaseSettings):
     worker_web_port: int = Field(6066, description="Port of the worker's /metrics and /healthz.")
     store_observations: bool = Field(True, description="Keep every accepted observation in dti.observation.")
     worker_store: str = Field("memory://", description="Faust table store: memory:// or rocksdb://.")
+    catalog_root: Path | None = Field(None, description="Folder of catalog versions; default: the bundled catalogs.")
+    catalog_version: str | None = Field(None, description="Catalog version to load; default: the current one.")
     bucket_minutes: int = Field(60, ge=1, description="Width of the indicator time buckets.")
     sink_mode: SinkMode = Field(
         "copy", description="Sink write path: copy (binary COPY + upsert) or plain (executemany; PGlite test engine)."
@@ -67,6 +70,10 @@ class Settings(BaseSettings):
             partitions=self.partitions,
             external_database_url=url,
         )
+
+    def catalog(self) -> Catalog:
+        """The catalog the worker runs with: the bundled one unless a root or version is named."""
+        return load_catalog(self.catalog_version or DEFAULT_VERSION, root=self.catalog_root or CATALOG_ROOT)
 
     def connector_state(self) -> Path:
         """Where connector checkpoints are kept."""

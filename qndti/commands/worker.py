@@ -6,7 +6,6 @@ import asyncio
 
 import typer
 
-from index_engine.catalog import load_catalog
 from qndti.commands import settings
 from streams.app import WorkerConfig, create_app
 from streams.topics import ensure_topics
@@ -36,5 +35,5 @@ def run(
         store_observations=config.store_observations,
     )
     worker_config.data_dir.mkdir(parents=True, exist_ok=True)
-    app = create_app(worker_config, load_catalog())
+    app = create_app(worker_config, config.catalog())
     faust.Worker(app, loglevel=loglevel).execute_from_commandline()

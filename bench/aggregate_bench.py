@@ -1,0 +1,241 @@
+"""aggregate: the Faust worker's events/s to lag 0 on a preloaded topic, against a plain consumer loop.
+
+A synthetic catalog of 500 localities under QN (the bundled catalog plus generated units) and 35 indicators over
+63 metrics; ``--events`` observations spread over every unit and metric are produced first. Then, in the same run:
+
+- **worker**: ``python -m qndti worker`` (one process, memory store) from an empty group to lag 0 on both the
+  observation and the rollup topic, with everything it does: state, rollup, scores, statuses, alerts and every
+  database write. Rate = events / (time of lag 0 − time its counter first moved).
+- **plain loop** (the anchor): aiokafka ``getmany`` + ``decode_observation`` + a dict of the newest value per
+  unit and metric, recomputing every indicator that reads the metric (the same per-event aggregation, without
+  rollup, scoring or database).
+- **processor**: the same ``getmany`` loop feeding the worker's own ``BatchProcessor`` (no Faust, no database):
+  where the worker's time goes.
+- **quixstreams** (if installed): the plain loop's aggregation as a Quix Streams ``update`` with RocksDB state.
+
+Also changelog writes per event (``qndti_worker_state_writes_total / qndti_worker_messages_total``).
+
+    python bench/aggregate_bench.py [--events N] [--units U] [--json]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import shutil
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from common import (
+    Result,
+    Worker,
+    create_topics,
+    emit,
+    encoded,
+    log,
+    parser,
+    preload,
+    stack,
+    synthetic_catalog,
+    wait_drained,
+)
+
+from index_engine.catalog import Catalog
+from index_engine.observation import Observation, decode_observation
+from index_engine.periods import period_of
+from index_engine.values import indicator_value
+
+
+class PlainAggregation:
+    """Newest value per unit, metric and period in dicts; every indicator reading the metric recomputed."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.cells: dict[str, dict[tuple[str, int], list[Any]]] = {}
+        self.values: dict[tuple[str, str, int], float | None] = {}
+
+    def apply(self, obs: Observation) -> None:
+        """Fold one observation in and recompute the indicators it feeds."""
+        period = period_of(obs.ts)
+        cells = self.cells.setdefault(obs.unit, {})
+        cell = cells.get((obs.metric, period))
+        if obs.kind == "delta":
+            if cell is None:
+                cells[(obs.metric, period)] = [obs.ts, obs.value, {obs.id}]
+            elif obs.id in cell[2]:
+                return
+            else:
+                cell[2].add(obs.id)
+                cell[0], cell[1] = max(cell[0], obs.ts), cell[1] + obs.value
+        elif cell is None or obs.ts > cell[0]:
+            cells[(obs.metric, period)] = [obs.ts, obs.value, None]
+        else:
+            return
+        for indicator in self.catalog.indicators_reading(obs.metric):
+            num = cells.get((indicator.numerator, period))
+            den = cells.get((indicator.denominator, period)) if indicator.denominator else None
+            self.values[(indicator.code, obs.unit, period)] = indicator_value(
+                indicator, num[1] if num else None, den[1] if den else None
+            )
+
+
+async def plain_loop(bootstrap: str, topic: str, catalog: Catalog, events: int, processor: bool) -> dict[str, float]:
+    """Consume ``events`` messages with getmany and aggregate them; return rate and CPU figures."""
+    from aiokafka import AIOKafkaConsumer
+
+    from streams.processor import BatchProcessor, Message
+    from streams.state import UnitState
+
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False, group_id=None
+    )
+    await consumer.start()
+    aggregation = PlainAggregation(catalog)
+    batch_processor = BatchProcessor(catalog, rollup_topic="none")
+    states: dict[str, UnitState] = {}
+    try:
+        seen = 0
+        started, cpu = time.perf_counter(), time.process_time()
+        while seen < events:
+            batches = await consumer.getmany(timeout_ms=500, max_records=2000)
+            now = dt.datetime.now(dt.UTC)
+            for records in batches.values():
+                seen += len(records)
+                if processor:
+                    messages = [Message(r.topic, r.key, r.value, r.partition, r.offset) for r in records]
+                    result = batch_processor.process(
+                        messages, lambda unit: states.get(unit) or UnitState(), now=now
+                    )
+                    states.update(result.states)
+                else:
+                    for record in records:
+                        aggregation.apply(decode_observation(record.value, catalog, now))
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        return {"per_s": events / seconds, "per_cpu_s": events / cpu, "seconds": seconds}
+    finally:
+        await consumer.stop()
+
+
+def quix(bootstrap: str, topic: str, catalog: Catalog, events: int, home: Path) -> dict[str, float] | None:
+    """The plain aggregation as a Quix Streams app with RocksDB state; None when Quix Streams is not installed."""
+    try:
+        from quixstreams import Application
+    except ImportError:
+        log("quixstreams is not installed: its column is left out")
+        return None
+    app = Application(
+        broker_address=bootstrap,
+        consumer_group=f"bench-quix-{uuid.uuid4().hex[:6]}",
+        auto_offset_reset="earliest",
+        state_dir=str(home / "quix-state"),
+        loglevel="WARNING",
+        use_changelog_topics=True,
+    )
+    source = app.topic(topic, key_deserializer="bytes", value_deserializer="bytes")
+    clock: dict[str, float] = {}
+
+    def update(raw: bytes, state: Any) -> None:
+        if "first" not in clock:
+            clock["first"], clock["cpu"] = time.perf_counter(), time.process_time()
+        obs = decode_observation(raw, catalog, dt.datetime.now(dt.UTC))
+        period = period_of(obs.ts)
+        name = f"{obs.metric}|{period}"
+        cell = state.get(name)
+        stamp = obs.ts.timestamp()
+        if obs.kind == "delta":
+            ids = state.get(f"{name}|ids", [])
+            if obs.id in ids:
+                return
+            ids.append(obs.id)
+            state.set(f"{name}|ids", ids)
+            cell = [max(stamp, cell[0]), cell[1] + obs.value] if cell else [stamp, obs.value]
+        elif cell is None or stamp > cell[0]:
+            cell = [stamp, obs.value]
+        else:
+            return
+        state.set(name, cell)
+        for indicator in catalog.indicators_reading(obs.metric):
+            num = state.get(f"{indicator.numerator}|{period}")
+            den = state.get(f"{indicator.denominator}|{period}") if indicator.denominator else None
+            value = indicator_value(indicator, num[1] if num else None, den[1] if den else None)
+            state.set(f"value:{indicator.code}|{period}", value)
+
+    sdf = app.dataframe(source)
+    sdf.update(update, stateful=True)
+    app.run(count=events, timeout=600, collect=False)
+    seconds, cpu = time.perf_counter() - clock["first"], time.process_time() - clock["cpu"]
+    return {"per_s": events / seconds, "per_cpu_s": events / cpu, "seconds": seconds}
+
+
+def run(events: int = 30_000, units: int = 500) -> Result:
+    """Run the worker, the plain loop, the processor loop and Quix Streams on the same preloaded topic."""
+    home = Path(tempfile.mkdtemp(prefix="qndti-bench-aggregate-"))
+    try:
+        catalog = synthetic_catalog(units, home / "catalog")
+        locals_ = len([u for u in catalog.units.values() if u.parent is not None])
+        log(f"catalog: {locals_} units under QN, {len(catalog.metrics)} metrics, {len(catalog.indicators)} indicators")
+        pairs = encoded(catalog, events)
+        with stack() as s:
+            prefix = f"bench{uuid.uuid4().hex[:6]}"
+            topics = create_topics(s.bootstrap, prefix)
+            log(f"preloading {events:,} observations")
+            produce_rate = asyncio.run(preload(s.bootstrap, topics.observations, pairs))
+            del pairs
+            figures: dict[str, Any] = {"events": events, "units": locals_, "preload_per_s": produce_rate}
+            log("plain loop")
+            plain = asyncio.run(plain_loop(s.bootstrap, topics.observations, catalog, events, processor=False))
+            log("processor loop")
+            proc = asyncio.run(plain_loop(s.bootstrap, topics.observations, catalog, events, processor=True))
+            log("worker")
+            worker = Worker.make(s, s.fresh_database(), prefix, home, home / "catalog").start()
+            try:
+                first, last = wait_drained(worker, s.bootstrap, topics, events, timeout=3600)
+                metrics, cpu = worker.metrics(), worker.cpu_seconds()
+            finally:
+                worker.stop()
+            messages = sum(v for k, v in metrics.items() if k.startswith("qndti_worker_messages_total{"))
+            writes = metrics.get("qndti_worker_state_writes_total", 0.0)
+            log("quixstreams")
+            quixed = quix(s.bootstrap, topics.observations, catalog, events, home)
+        worker_rate = events / (last - first)
+        figures.update(
+            {
+                "worker_per_s": worker_rate,
+                "worker_per_cpu_s": events / cpu,
+                "worker_seconds_to_lag0": last - first,
+                "worker_messages_incl_rollup": messages,
+                "worker_sink_rows": metrics.get("qndti_sink_rows_total", 0.0),
+                "changelog_writes_per_event": writes / messages if messages else float("nan"),
+                "changelog_goal_met(<=0.05)": bool(messages and writes / messages <= 0.05),
+                "plain_per_s": plain["per_s"],
+                "plain_per_cpu_s": plain["per_cpu_s"],
+                "processor_per_s": proc["per_s"],
+                "processor_per_cpu_s": proc["per_cpu_s"],
+                "quixstreams_per_s": quixed["per_s"] if quixed else "not installed",
+                "quixstreams_per_cpu_s": quixed["per_cpu_s"] if quixed else "not installed",
+            }
+        )
+        ratio = worker_rate / plain["per_s"]
+        return Result(
+            name="aggregate",
+            value=worker_rate,
+            unit="events/s to lag 0 (one worker)",
+            anchor="plain aiokafka getmany + decode + dict loop",
+            anchor_value=plain["per_s"],
+            goal=">= 30000 events/s and >= 0.5x the plain loop; changelog writes/event <= 0.05",
+            met=worker_rate >= 30_000 and ratio >= 0.5 and bool(figures["changelog_goal_met(<=0.05)"]),
+            details=figures,
+        )
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    p = parser(__doc__)
+    p.add_argument("--events", type=int, default=30_000, help="observations to preload (the issue's full run: 1M)")
+    p.add_argument("--units", type=int, default=500)
+    args = p.parse_args()
+    emit(run(args.events, args.units), args.json)

@@ -1,0 +1,165 @@
+"""latency: open-loop load at 50% and 80% of the worker's measured maximum; event time → database, next to Kafka.
+
+The worker's maximum is measured first in the same run (events/s to lag 0 on ``--calibrate`` preloaded events,
+500-unit synthetic catalog), unless ``--max-rate`` gives it. Then, for each load, observations with ``ts`` = now
+are produced on a fixed schedule for ``--seconds``. Two latencies per event:
+
+- **worker**: ``dti.observation.received_at − ts``: from the event's time to the database transaction that
+  wrote it together with its indicator values, statuses and scores (``received_at`` is that transaction's
+  ``now()``, its start: the commit follows within one sink batch write, see ``sink_batch_mean_s``);
+- **kafka** (the anchor): a plain aiokafka consumer's receive time − ``ts``: the broker's own produce → consume.
+
+    python bench/latency_bench.py [--seconds S] [--max-rate R] [--calibrate N] [--json]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import shutil
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from common import (
+    Result,
+    Worker,
+    create_topics,
+    emit,
+    encoded,
+    log,
+    open_loop,
+    parser,
+    preload,
+    stack,
+    synthetic_catalog,
+    wait_drained,
+)
+
+from index_engine.catalog import Catalog
+from index_engine.observation import Observation
+
+PARTITIONS = 4
+DECODE = msgspec.json.Decoder(Observation)
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    """p50, p99 and max of ``values`` (seconds)."""
+    if not values:
+        return {"p50": float("nan"), "p99": float("nan"), "max": float("nan"), "n": 0}
+    ordered = sorted(values)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return {"p50": pick(0.50), "p99": pick(0.99), "max": ordered[-1], "n": len(ordered)}
+
+
+async def phase(bootstrap: str, topic: str, catalog: Catalog, rate: float, seconds: float, source: str) -> Any:
+    """Produce open-loop while a plain consumer measures Kafka's own latency; return (sent, kafka latencies)."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    parts = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+    consumer.assign(parts)
+    await consumer.seek_to_end(*parts)
+    for part in parts:
+        await consumer.position(part)
+    latencies: list[float] = []
+    producing = asyncio.create_task(open_loop(bootstrap, topic, catalog, rate, seconds, source, first_id=0))
+    try:
+        deadline: float | None = None
+        while deadline is None or time.monotonic() < deadline:
+            batches = await consumer.getmany(timeout_ms=200)
+            now = dt.datetime.now(dt.UTC)
+            for records in batches.values():
+                for record in records:
+                    obs = DECODE.decode(record.value)
+                    if obs.source == source:
+                        latencies.append((now - obs.ts).total_seconds())
+            if producing.done():
+                if len(latencies) >= producing.result():
+                    break
+                deadline = deadline or time.monotonic() + 30
+        return producing.result(), latencies
+    finally:
+        await consumer.stop()
+
+
+def worker_latencies(url: str, source: str) -> list[float]:
+    """received_at − ts of every observation of ``source`` in the database."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT extract(epoch FROM received_at - ts)::float8 FROM dti.observation WHERE source = %s", (source,)
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def run(seconds: float = 60.0, max_rate: float | None = None, calibrate: int = 10_000, units: int = 500) -> Result:
+    """Calibrate (unless given), then 50% and 80% phases."""
+    home = Path(tempfile.mkdtemp(prefix="qndti-bench-latency-"))
+    try:
+        catalog = synthetic_catalog(units, home / "catalog")
+        with stack() as s:
+            prefix = f"bench{uuid.uuid4().hex[:6]}"
+            topics = create_topics(s.bootstrap, prefix)
+            url = s.fresh_database()
+            worker = Worker.make(s, url, prefix, home, home / "catalog")
+            consumed = 0
+            details: dict[str, Any] = {"seconds_per_phase": seconds}
+            try:
+                if max_rate is None:
+                    asyncio.run(preload(s.bootstrap, topics.observations, encoded(catalog, calibrate)))
+                    worker.start()
+                    first, last = wait_drained(worker, s.bootstrap, topics, calibrate, timeout=3600)
+                    max_rate = calibrate / (last - first)
+                    consumed = calibrate
+                    details["max_rate_measured"] = max_rate
+                else:
+                    worker.start()
+                    details["max_rate_given"] = max_rate
+                for load in (0.5, 0.8):
+                    rate = load * max_rate
+                    source = f"lat{int(load * 100)}"
+                    log(f"{int(load * 100)}% load: {rate:,.0f} events/s for {seconds:.0f} s")
+                    sent, kafka = asyncio.run(phase(s.bootstrap, topics.observations, catalog, rate, seconds, source))
+                    consumed += sent
+                    wait_drained(worker, s.bootstrap, topics, consumed, timeout=600)
+                    ours = percentiles(worker_latencies(url, source))
+                    theirs = percentiles(kafka)
+                    for key, value in ours.items():
+                        details[f"worker_{source}_{key}"] = value
+                    for key, value in theirs.items():
+                        details[f"kafka_{source}_{key}"] = value
+                    details[f"offered_{source}_per_s"] = rate
+                metrics = worker.metrics()
+                count = metrics.get("qndti_sink_batch_duration_seconds_count", 0.0)
+                details["sink_batch_mean_s"] = metrics.get("qndti_sink_batch_duration_seconds_sum", 0.0) / (count or 1)
+            finally:
+                worker.stop()
+        p99 = details["worker_lat80_p99"]
+        return Result(
+            name="latency",
+            value=p99,
+            unit="s p99 event time -> database at 80% load",
+            anchor="Kafka produce -> consume p99 at 80% load",
+            anchor_value=details["kafka_lat80_p99"],
+            goal="worker p99 <= 1 s at 80% load",
+            met=p99 <= 1.0,
+            details=details,
+        )
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    p = parser(__doc__)
+    p.add_argument("--seconds", type=float, default=60.0, help="length of each load phase")
+    p.add_argument("--max-rate", type=float, help="the worker's maximum events/s (default: measured first)")
+    p.add_argument("--calibrate", type=int, default=10_000, help="preloaded events to measure the maximum")
+    p.add_argument("--units", type=int, default=500)
+    args = p.parse_args()
+    emit(run(args.seconds, args.max_rate, args.calibrate, args.units), args.json)

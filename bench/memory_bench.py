@@ -1,0 +1,108 @@
+"""memory: the worker's resident memory after N and 5N events, and over a soak at a steady rate.
+
+One worker (memory store, the 500-unit synthetic catalog) drains N preloaded observations, then 4N more; its RSS
+(psutil) is read at lag 0 each time. Then a soak of ``--minutes`` at ``--rate`` observations/s with ``ts`` = now,
+RSS sampled every 5 s. Headline: RSS after 5N; anchor: RSS after N (ratio 1.0 = flat). The worker's state is per
+unit, metric and year (no time windows), so it grows with units × metrics, not with events.
+
+    python bench/memory_bench.py [--events N] [--minutes M] [--rate R] [--json]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+from common import (
+    Result,
+    Worker,
+    create_topics,
+    emit,
+    log,
+    observations,
+    open_loop,
+    parser,
+    preload,
+    stack,
+    synthetic_catalog,
+    wait_drained,
+)
+
+from index_engine.observation import encode_observation
+
+MB = 1024 * 1024
+
+
+def run(events: int = 10_000, minutes: float = 1.0, rate: float = 200.0, units: int = 500) -> Result:
+    """Measure RSS at N, 5N and over the soak."""
+    home = Path(tempfile.mkdtemp(prefix="qndti-bench-memory-"))
+    try:
+        catalog = synthetic_catalog(units, home / "catalog")
+        pairs = [(o.unit.encode(), encode_observation(o)) for o in observations(catalog, 5 * events)]
+        with stack() as s:
+            prefix = f"bench{uuid.uuid4().hex[:6]}"
+            topics = create_topics(s.bootstrap, prefix)
+            asyncio.run(preload(s.bootstrap, topics.observations, pairs[:events]))
+            worker = Worker.make(s, s.fresh_database(), prefix, home, home / "catalog").start()
+            try:
+                log(f"worker drains {events:,} events")
+                wait_drained(worker, s.bootstrap, topics, events, timeout=3600)
+                rss_n = worker.rss()
+                log(f"worker drains {4 * events:,} more")
+                asyncio.run(preload(s.bootstrap, topics.observations, pairs[events:]))
+                wait_drained(worker, s.bootstrap, topics, 5 * events, timeout=3600)
+                rss_5n = worker.rss()
+                samples: list[int] = []
+                if minutes > 0:
+                    log(f"soak: {minutes} min at {rate:.0f} events/s")
+
+                    async def soak() -> int:
+                        task = asyncio.create_task(
+                            open_loop(s.bootstrap, topics.observations, catalog, rate, minutes * 60, "soak")
+                        )
+                        while not task.done():
+                            samples.append(worker.rss())
+                            await asyncio.sleep(5)
+                        return task.result()
+
+                    asyncio.run(soak())
+                    samples.append(worker.rss())
+            finally:
+                worker.stop()
+        details: dict[str, object] = {"events_n": events, "rss_n_mb": rss_n / MB, "rss_5n_mb": rss_5n / MB}
+        if samples:
+            details |= {
+                "soak_minutes": minutes,
+                "soak_rate": rate,
+                "soak_rss_first_mb": samples[0] / MB,
+                "soak_rss_last_mb": samples[-1] / MB,
+                "soak_rss_max_mb": max(samples) / MB,
+                "soak_growth_ratio": samples[-1] / samples[0],
+            }
+        ratio = rss_5n / rss_n
+        soak_ok = not samples or samples[-1] / samples[0] <= 1.1
+        return Result(
+            name="memory",
+            value=rss_5n / MB,
+            unit="MB RSS after 5N events",
+            anchor=f"RSS after N={events} events",
+            anchor_value=rss_n / MB,
+            goal="flat: 5N/N <= 1.2 and soak end/start <= 1.1",
+            met=ratio <= 1.2 and soak_ok,
+            details=details,
+        )
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    p = parser(__doc__)
+    p.add_argument("--events", type=int, default=10_000, help="N")
+    p.add_argument("--minutes", type=float, default=1.0, help="soak length (0: no soak)")
+    p.add_argument("--rate", type=float, default=200.0, help="soak events/s")
+    p.add_argument("--units", type=int, default=500)
+    args = p.parse_args()
+    emit(run(args.events, args.minutes, args.rate, args.units), args.json)
