@@ -1,8 +1,8 @@
 """The Faust application, built in one place from a :class:`WorkerConfig`.
 
 One agent consumes ``qndti.observations`` and ``qndti.rollup`` together (both keyed by unit code and
-co-partitioned with the unit table) in batches. For each batch it writes, in order: unit states to the table,
-dead letters and rollup messages to Kafka, indicator rows to the database. Only then are the batch's offsets
+co-partitioned with the unit table) in batches. For each batch it writes, in order: the rows to the database,
+unit states to the table, dead letters, rollup messages and alerts to Kafka. Only then are the batch's offsets
 acknowledged, and Faust flushes the producer before it commits them: at-least-once, made exact by idempotent
 state updates and absolute, versioned writes.
 """
@@ -119,6 +119,12 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
             result = processor.process(
                 messages, lambda unit: load_state(units.get(unit.encode())), now=dt.datetime.now(dt.UTC)
             )
+            # The database first: were the state saved before a crash and the rows not, replaying the batch
+            # would find nothing to do and its rows would be lost. Rows are absolute and versioned, so writing
+            # them again after a crash is harmless.
+            rows = database_rows(catalog, result, config.store_observations)
+            with metrics.sink_seconds.time():
+                written = await sink.write_rows(rows)
             for unit, state in result.states.items():
                 units[unit.encode()] = dump_state(state)
             for letter in result.dead_letters:
@@ -141,8 +147,6 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
                 metrics.alerts.labels(*(("raised",) if alert.decision.raised else ("resolved",))).inc()
             for card in result.scorecards:
                 metrics.observe_scorecard(card)
-            with metrics.sink_seconds.time():
-                written = await sink.write_rows(database_rows(catalog, result, config.store_observations))
             _record(
                 metrics,
                 messages,
@@ -191,17 +195,17 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
             if partition_of(key.decode(), config.partitions) in actives
         ]
         swept = sweep(catalog, owned, dt.datetime.now(dt.UTC))
+        rows: list[Row] = []
+        for card in swept.scorecards:
+            rows.extend(scorecard_rows(catalog, card, swept.states[card.unit]))
+        for alert in swept.alerts:
+            rows.extend(alert_rows(alert))
+        await sink.write_rows(rows)
         for unit, state in swept.states.items():
             units[unit.encode()] = dump_state(state)
         for alert in swept.alerts:
             key = f"{alert.decision.indicator}|{alert.decision.unit}".encode()
             await alerts.send(key=key, value=alert.to_json())
-        rows: list[Row] = []
-        for card in swept.scorecards:
-            rows.extend(scorecard_rows(catalog, card, swept.states[card.unit].version))
-        for alert in swept.alerts:
-            rows.extend(alert_rows(alert))
-        await sink.write_rows(rows)
 
     @app.page("/metrics")
     async def metrics_view(web: Any, request: Any) -> Any:
@@ -218,7 +222,7 @@ def database_rows(catalog: Catalog, result: BatchResult, store_observations: boo
     """Everything a batch writes to the database, in one transaction."""
     rows: list[Row] = list(result.rows)
     for card in result.scorecards:
-        rows.extend(scorecard_rows(catalog, card, result.states[card.unit].version))
+        rows.extend(scorecard_rows(catalog, card, result.states[card.unit]))
     for alert in result.alerts:
         rows.extend(alert_rows(alert))
     if store_observations:

@@ -89,14 +89,23 @@ class BatchProcessor:
         """Apply ``messages`` in order; ``load`` returns the stored state of a unit, ``now`` is the aware time."""
         result = BatchResult()
         changed: dict[str, set[IndicatorKey]] = {}
+        rolled_up: dict[str, set[IndicatorKey]] = {}
         for message in messages:
             applied = self._apply(message, result, load, now)
-            if applied is not None:
-                unit, touched = applied
-                changed.setdefault(unit, set()).update(touched)
-                # Rows after every change, so each time bucket holds the value after its last event in
+            if applied is None:
+                continue
+            unit, touched = applied
+            changed.setdefault(unit, set()).update(touched)
+            if message.topic == self.rollup_topic:
+                # A parent's inputs are recomputed once per batch, not once per child's message: its
+                # intermediate buckets follow arrival order anyway.
+                rolled_up.setdefault(unit, set()).update(touched)
+            else:
+                # Rows after every own change, so each time bucket holds the value after its last event in
                 # partition order, whatever the batch boundaries (the sink keeps one row per bucket).
                 self._rows(unit, result.states[unit], touched, result)
+        for unit, keys in rolled_up.items():
+            self._rows(unit, result.states[unit], sorted(keys), result)
         for unit, keys in changed.items():
             self._finish(unit, result.states[unit], keys, result)
         return result

@@ -16,11 +16,21 @@ from index_engine.results import Scorecard
 from streams.evaluation import Alert
 from streams.processor import DeadLetter
 from streams.rows import OVERALL, AlertAction, AlertRow, DeadLetterRow, ObservationRow, Row, StatusRow, UnitScoreRow
+from streams.state import UnitState
 
 
-def scorecard_rows(catalog: Catalog, card: Scorecard, version: int) -> Iterator[Row]:
-    """One status row per indicator result, one score row per pillar and one for the unit index."""
+def scorecard_rows(catalog: Catalog, card: Scorecard, state: UnitState) -> Iterator[Row]:
+    """Status rows of indicators whose status, score or value changed; score rows of the pillars and the index.
+
+    Skipping unchanged statuses keeps the rows per event low: a unit's scorecard is evaluated whenever any of its
+    data changes, but most of its indicators stay as they were.
+    """
+    version = state.version
     for r in card.results:
+        written = (r.status.value, r.score, r.value)
+        if state.written.get(r.indicator) == written:
+            continue
+        state.written[r.indicator] = written
         yield StatusRow(
             indicator_code=r.indicator,
             unit_code=r.unit,

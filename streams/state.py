@@ -62,6 +62,8 @@ class UnitState(msgspec.Struct):
     """Daily indicator values by ``indicator|period``, for the projected end value."""
     alerts: dict[str, AlertState] = {}
     """Alert hysteresis by indicator code."""
+    written: dict[str, tuple[str, float | None, float | None]] = {}
+    """Status, score and value of the last status row written, by indicator code."""
 
 
 class RollupMessage(msgspec.Struct, frozen=True, kw_only=True):

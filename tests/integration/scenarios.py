@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import random
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from connectors.producer import ObservationProducer
 from index_engine.catalog import load_catalog
@@ -57,7 +57,12 @@ def cqs04_oracle(observations: list[Observation]) -> list[tuple[object, ...]]:
     for unit in {u for u, _ in newest}:
         rows[unit] = (newest[(unit, "dossier.processed_online")].value, newest[(unit, "dossier.processed")].value)
     rows["QN"] = (sum(n for n, _ in rows.values()), sum(d for _, d in rows.values()))
-    return [(unit, num, den, round(Decimal(repr(num / den * 100)), 9)) for unit, (num, den) in sorted(rows.items())]
+    return [(unit, num, den, sql_round(num / den * 100, 9)) for unit, (num, den) in sorted(rows.items())]
+
+
+def sql_round(value: float, places: int) -> Decimal:
+    """``value`` rounded as PostgreSQL's ``round(numeric, places)`` does: halves away from zero."""
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def produce(bootstrap: str, topics: Topics, observations: list[Observation]) -> None:

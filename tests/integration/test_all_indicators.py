@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable
-from decimal import Decimal
 
 import psycopg
 import pytest
@@ -16,7 +15,7 @@ from index_engine.results import Scorecard
 from streams.topics import Topics
 from tests.conftest import StackInfo
 from tests.integration.conftest import WorkerProcess, wait_for
-from tests.integration.scenarios import CATALOG, produce
+from tests.integration.scenarios import CATALOG, produce, sql_round
 
 pytestmark = pytest.mark.integration
 
@@ -85,8 +84,8 @@ def rows(cards: list[Scorecard]) -> tuple[list[tuple[object, ...]], list[tuple[o
     for card in cards:
         for r in card.results:
             if r.value is not None:
-                value_rows.append((r.indicator, r.unit, r.numerator, r.denominator, round(Decimal(repr(r.value)), 6)))
-            score = None if r.score is None else round(Decimal(repr(r.score)), 6)
+                value_rows.append((r.indicator, r.unit, r.numerator, r.denominator, sql_round(r.value, 6)))
+            score = None if r.score is None else sql_round(r.score, 6)
             status_rows.append((r.indicator, r.unit, r.status.value, score))
     return sorted(value_rows), sorted(status_rows, key=lambda row: (str(row[0]), str(row[1])))
 
