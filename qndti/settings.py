@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     worker_web_host: str = Field("127.0.0.1", description="Address of the worker's /metrics and /healthz.")
     worker_web_port: int = Field(6066, description="Port of the worker's /metrics and /healthz.")
     store_observations: bool = Field(True, description="Keep every accepted observation in dti.observation.")
+    worker_exit_on_stall: bool = Field(
+        True, description="Exit (code 75) when an assigned partition stalls, for the supervisor to restart."
+    )
+    worker_stall_patience: int = Field(3, ge=1, description="10-second checks a partition may stall before that.")
     worker_store: str = Field("memory://", description="Faust table store: memory:// or rocksdb://.")
     catalog_root: Path | None = Field(None, description="Folder of catalog versions; default: the bundled catalogs.")
     catalog_version: str | None = Field(None, description="Catalog version to load; default: the current one.")

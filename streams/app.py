@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import faust
+from aiokafka import TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import CollectorRegistry, generate_latest
 
 from index_engine.catalog import Catalog
@@ -28,7 +31,7 @@ from streams.sink import PostgresSink, SinkMode
 from streams.staleness import partition_of, sweep
 from streams.state import dump_state, load_state
 from streams.topics import Topics
-from streams.watchdog import StallWatch
+from streams.watchdog import STALLED_EXIT_CODE, StallWatch
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,8 @@ class WorkerConfig:
     bucket: dt.timedelta = dt.timedelta(hours=1)
     session_timeout: float = 10.0
     watch_interval: float = 10.0
+    stall_patience: int = 3
+    exit_on_stall: bool = True
     stale_interval: float = 300.0
     sink_mode: SinkMode = "copy"
     store_observations: bool = True
@@ -103,9 +108,13 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
         mode=config.sink_mode,
     )
 
+    busy = False
+
     @app.agent(source, concurrency=1)
     async def process(stream: Any) -> Any:
+        nonlocal busy
         async for events in stream.take_events(config.batch_size, within=config.batch_within):
+            busy = True
             messages = [
                 Message(
                     topic=e.message.topic,
@@ -159,29 +168,51 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
             if result.rows:
                 newest = max(r.ts for r in result.rows)
                 metrics.latency.observe(max(0.0, (dt.datetime.now(dt.UTC) - newest).total_seconds()))
+            busy = False
 
-    watch: StallWatch[Any] = StallWatch()
+    watch: StallWatch[Any] = StallWatch(patience=config.stall_patience)
     sources = {topics.observations, topics.rollup}
+    admin: list[AIOKafkaAdminClient] = []
+
+    async def committed_offsets(assigned: list[Any]) -> dict[Any, int]:
+        """The consumer group's committed offsets (the earliest offset where nothing was committed yet)."""
+        if not admin:
+            client = AIOKafkaAdminClient(bootstrap_servers=config.kafka_bootstrap)
+            await client.start()
+            admin.append(client)
+        committed = await admin[0].list_consumer_group_offsets(
+            config.app_id, partitions=[TopicPartition(tp.topic, tp.partition) for tp in assigned]
+        )
+        by_key = {(tp.topic, tp.partition): meta.offset for tp, meta in committed.items() if meta.offset >= 0}
+        missing = [tp for tp in assigned if (tp.topic, tp.partition) not in by_key]
+        earliest = await app.consumer.earliest_offsets(*missing) if missing else {}
+        return {tp: by_key.get((tp.topic, tp.partition), earliest.get(tp, 0)) for tp in assigned}
 
     @app.timer(interval=config.watch_interval)  # type: ignore[untyped-decorator]
     async def watch_partitions() -> None:
-        """Publish the fetch lag of each assigned source partition and revive partitions that stalled."""
+        """Publish the lag of each assigned source partition; stop the worker if one stalled while idle."""
         if app.in_recovery or not app.flow_control.is_active():
             return
-        consumer = app.consumer
-        assigned = [tp for tp in consumer.assignment() if tp.topic in sources]
-        ends = await consumer.highwaters(*assigned) if assigned else {}
-        snapshot = {}
-        for tp in assigned:
-            position = await consumer.position(tp)
-            if position is not None and tp in ends:
-                snapshot[tp] = (ends[tp], position)
-        metrics.set_lag({(tp.topic, tp.partition): end - pos for tp, (end, pos) in snapshot.items()})
-        for tp in watch.observe(snapshot):
-            log.warning("partition %s stalled at offset %s behind %s: reactivating it", tp, *snapshot[tp][::-1])
+        assigned = [tp for tp in app.consumer.assignment() if tp.topic in sources]
+        if not assigned:
+            metrics.set_lag({})
+            return
+        ends = await app.consumer.highwaters(*assigned)
+        committed = await committed_offsets(assigned)
+        snapshot = {tp: (ends[tp], committed[tp]) for tp in assigned if tp in ends}
+        metrics.set_lag({(tp.topic, tp.partition): end - done for tp, (end, done) in snapshot.items()})
+        stalled = watch.observe(snapshot, idle=not busy)
+        if stalled and config.exit_on_stall:
             metrics.stall_recoveries.inc()
-            consumer.resume_partitions([tp])
-            await consumer.seek(tp, snapshot[tp][1])
+            log.error(
+                "partitions %s are behind and have not moved for %d checks while the worker was idle; "
+                "exiting with code %d so that the supervisor restarts the worker",
+                sorted(f"{tp.topic}/{tp.partition}" for tp in stalled),
+                config.stall_patience,
+                STALLED_EXIT_CODE,
+            )
+            logging.shutdown()
+            os._exit(STALLED_EXIT_CODE)
 
     @app.timer(interval=config.stale_interval)  # type: ignore[untyped-decorator]
     async def sweep_stale() -> None:

@@ -33,6 +33,8 @@ def run(
         bucket=config.bucket,
         sink_mode=config.sink_mode,
         store_observations=config.store_observations,
+        exit_on_stall=config.worker_exit_on_stall,
+        stall_patience=config.worker_stall_patience,
     )
     worker_config.data_dir.mkdir(parents=True, exist_ok=True)
     app = create_app(worker_config, config.catalog())

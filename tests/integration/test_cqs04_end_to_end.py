@@ -44,4 +44,4 @@ def test_kill_and_restart_mid_stream_keeps_values_exact(
     worker.start()
 
     wait_for(database_url, CQS04_LATEST, cqs04_oracle(observations), what="values after kill -9 and restart")
-    assert worker.starts == 2
+    assert worker.starts - worker.restarts == 2
