@@ -24,7 +24,7 @@ from tests.integration.scenarios import cqs04_oracle as oracle
 from tests.integration.scenarios import dossier_stream as scenario
 from tests.integration.scenarios import produce
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.scale]
 
 # Every column of the public view, so "equal" means equal in everything dashboards read.
 SNAPSHOT = """

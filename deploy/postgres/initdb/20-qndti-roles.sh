@@ -3,8 +3,10 @@
 # start; it is idempotent, so it can also be run by hand against an existing server (as a superuser):
 #   POSTGRES_USER=postgres POSTGRES_DB=qndti QNDTI_DB_PASSWORD_FILE=… GRAFANA_READER_PASSWORD_FILE=… ./20-qndti-roles.sh
 #
-#   qndti_app       owns schema dti; the workers and `qndti db migrate` use it.
-#   grafana_reader  may only read schema dti (Grafana's datasource), read-only transactions, 30 s statements.
+#   qndti_app       owns schema dti; the workers and `qndti db migrate` use it. It administers the two roles
+#                   below (to comment on them and grant them the public views) without being either of them.
+#   grafana_reader  may only read the public views of dti (granted by the migrations), read-only, 30 s statements.
+#   qndti_writer    NOLOGIN; writes the time-series tables (granted by the migrations), owns nothing.
 set -euo pipefail
 
 app_password="$(cat "${QNDTI_DB_PASSWORD_FILE:?path of the qndti_app password file}")"
@@ -17,6 +19,11 @@ SELECT 'CREATE ROLE qndti_app LOGIN'
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'qndti_app') \gexec
 SELECT 'CREATE ROLE grafana_reader LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT CONNECTION LIMIT 20'
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'grafana_reader') \gexec
+SELECT 'CREATE ROLE qndti_writer NOLOGIN'
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'qndti_writer') \gexec
+GRANT grafana_reader, qndti_writer TO qndti_app WITH ADMIN OPTION, INHERIT FALSE, SET FALSE;
+COMMENT ON ROLE grafana_reader IS 'Chỉ đọc các view công khai của dti / read-only access to the public views of dti';
+COMMENT ON ROLE qndti_writer IS 'Ghi các bảng chuỗi thời gian của dti / writes the time-series tables of dti';
 ALTER ROLE qndti_app PASSWORD :'app_password';
 ALTER ROLE grafana_reader PASSWORD :'reader_password';
 ALTER ROLE grafana_reader SET default_transaction_read_only = on;
@@ -31,6 +38,4 @@ GRANT USAGE, CREATE ON SCHEMA public TO qndti_app;
 
 CREATE SCHEMA IF NOT EXISTS dti AUTHORIZATION qndti_app;
 GRANT USAGE ON SCHEMA dti TO grafana_reader;
-ALTER DEFAULT PRIVILEGES FOR ROLE qndti_app IN SCHEMA dti GRANT SELECT ON TABLES TO grafana_reader;
-GRANT SELECT ON ALL TABLES IN SCHEMA dti TO grafana_reader;
 SQL
