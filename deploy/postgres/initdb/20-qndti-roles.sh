@@ -24,6 +24,9 @@ SELECT 'CREATE ROLE qndti_writer NOLOGIN'
 GRANT grafana_reader, qndti_writer TO qndti_app WITH ADMIN OPTION, INHERIT FALSE, SET FALSE;
 COMMENT ON ROLE grafana_reader IS 'Chỉ đọc các view công khai của dti / read-only access to the public views of dti';
 COMMENT ON ROLE qndti_writer IS 'Ghi các bảng chuỗi thời gian của dti / writes the time-series tables of dti';
+-- The migrations may have made grafana_reader first (NOLOGIN): set its attributes whichever came first.
+ALTER ROLE qndti_app LOGIN;
+ALTER ROLE grafana_reader LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT CONNECTION LIMIT 20;
 ALTER ROLE qndti_app PASSWORD :'app_password';
 ALTER ROLE grafana_reader PASSWORD :'reader_password';
 ALTER ROLE grafana_reader SET default_transaction_read_only = on;
