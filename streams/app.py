@@ -25,9 +25,9 @@ from prometheus_client import CollectorRegistry, generate_latest
 from index_engine.catalog import Catalog
 from streams.metrics import WorkerMetrics
 from streams.processor import BatchProcessor, BatchResult, Message
-from streams.records import alert_rows, dead_letter_row, observation_row, scorecard_rows
+from streams.records import alert_rows, dead_letter_row, observation_row, row_json, scorecard_rows
 from streams.rows import Row
-from streams.sink import PostgresSink, SinkMode
+from streams.sink import PostgresSink, SinkMode, latest_per_key
 from streams.staleness import partition_of, sweep
 from streams.state import dump_state, load_state
 from streams.topics import Topics
@@ -90,6 +90,7 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
     rollup = app.topic(topics.rollup, partitions=config.partitions)
     dead_letters = app.topic(topics.dead_letters, partitions=config.partitions)
     alerts = app.topic(topics.alerts, partitions=config.partitions)
+    indicator_values = app.topic(topics.indicator_values, partitions=config.partitions)
     # The changelog partition comes from the key's hash, as for the source topics (not from the "current
     # event", which in a batch may belong to another partition).
     units = app.Table(
@@ -150,6 +151,8 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
                 metrics.dead_letters.labels(letter.reason).inc()
             for parent, raw in result.rollups:
                 await rollup.send(key=parent.encode(), value=raw)
+            for row in latest_per_key(result.rows, config.bucket):
+                await indicator_values.send(key=f"{row.indicator_code}|{row.unit_code}".encode(), value=row_json(row))
             for alert in result.alerts:
                 key = f"{alert.decision.indicator}|{alert.decision.unit}".encode()
                 await alerts.send(key=key, value=alert.to_json())

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
+import msgspec
+
 from index_engine.alerts import AlertKind
 from index_engine.catalog import Catalog
 from index_engine.explain import explain_alert
@@ -15,7 +17,17 @@ from index_engine.observation import Observation
 from index_engine.results import Scorecard
 from streams.evaluation import Alert
 from streams.processor import DeadLetter
-from streams.rows import OVERALL, AlertAction, AlertRow, DeadLetterRow, ObservationRow, Row, StatusRow, UnitScoreRow
+from streams.rows import (
+    OVERALL,
+    AlertAction,
+    AlertRow,
+    DeadLetterRow,
+    IndicatorRow,
+    ObservationRow,
+    Row,
+    StatusRow,
+    UnitScoreRow,
+)
 from streams.state import UnitState
 
 
@@ -118,4 +130,20 @@ def dead_letter_row(letter: DeadLetter, at: dt.datetime) -> DeadLetterRow:
         reason=letter.reason,
         payload=letter.value,
         detail=letter.detail,
+    )
+
+
+def row_json(row: IndicatorRow) -> bytes:
+    """An indicator value as published on ``qndti.indicator-values`` (key ``indicator|unit``)."""
+    return msgspec.json.encode(
+        {
+            "indicator": row.indicator_code,
+            "unit": row.unit_code,
+            "period": row.period,
+            "ts": row.ts,
+            "value": row.value,
+            "numerator": row.numerator,
+            "denominator": row.denominator,
+            "version": row.version,
+        }
     )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import random
 from collections.abc import Callable
 
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from streams.deadletters import partitions_of
 from streams.topics import Topics
 from tests.conftest import StackInfo
 from tests.integration.conftest import WorkerProcess, wait_for
@@ -25,7 +29,35 @@ def test_out_of_order_and_duplicates_give_exact_values(
 
     worker_factory().start()
 
-    wait_for(database_url, CQS04_LATEST, cqs04_oracle(observations), what="CQS-04 for QN and 13 localities")
+    expected = cqs04_oracle(observations)
+    wait_for(database_url, CQS04_LATEST, expected, what="CQS-04 for QN and 13 localities")
+
+    # The same values are published on the indicator-values topic; the last message per key is the current one.
+    published = asyncio.run(last_per_key(stack.kafka_bootstrap, topics.indicator_values))
+    assert sorted(
+        (key.split("|")[1], v["numerator"], v["denominator"])
+        for key, v in published.items()
+        if key.startswith("CQS-04|")
+    ) == [(unit, num, den) for unit, num, den, _ in expected]
+
+
+async def last_per_key(bootstrap: str, topic: str) -> dict[str, dict[str, object]]:
+    """The last message of each key on ``topic``, decoded from JSON."""
+    tps = [TopicPartition(topic, p) for p in await partitions_of(bootstrap, topic)]
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        last: dict[str, dict[str, object]] = {}
+        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
+            for records in (await consumer.getmany(timeout_ms=1000)).values():
+                for record in records:
+                    last[(record.key or b"").decode()] = json.loads(record.value or b"{}")
+        return last
+    finally:
+        await consumer.stop()
 
 
 def test_kill_and_restart_mid_stream_keeps_values_exact(
