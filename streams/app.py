@@ -54,6 +54,7 @@ class WorkerConfig:
     bucket: dt.timedelta = dt.timedelta(hours=1)
     session_timeout: float = 10.0
     watch_interval: float = 10.0
+    standby_replicas: int = 1
     stall_patience: int = 3
     exit_on_stall: bool = True
     stale_interval: float = 300.0
@@ -82,6 +83,7 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
         web_port=config.web_port,
         web_in_thread=False,
         # A killed worker's partitions move to the others after this long without heartbeats.
+        table_standby_replicas=config.standby_replicas,
         broker_session_timeout=config.session_timeout,
         broker_heartbeat_interval=max(1.0, config.session_timeout / 4),
     )

@@ -130,7 +130,8 @@ def test_three_workers_equal_one_worker(
     wait_for_group(stack.kafka_bootstrap, workers[0].env["QNDTI_WORKER_ID"], members=3)
     produce(stack.kafka_bootstrap, topics, observations)
     try:
-        wait_for(database_url, QUERY, expected, what="CQS-04 from three workers")
+        # Long enough for the watchdog to find a stalled partition (3 × 10 s), the worker to restart and rejoin.
+        wait_for(database_url, QUERY, expected, timeout=240, what="CQS-04 from three workers")
     except AssertionError as exc:
         raise AssertionError(f"{exc}\nconsumed per worker: {[consumed(w) for w in workers]}") from None
 
