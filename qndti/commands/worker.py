@@ -33,6 +33,8 @@ def run(
         bucket=config.bucket,
         sink_mode=config.sink_mode,
         store_observations=config.store_observations,
+        batch_size=config.worker_batch_size,
+        batch_within=config.worker_batch_within,
         exit_on_stall=config.worker_exit_on_stall,
         stall_patience=config.worker_stall_patience,
     )
