@@ -1,9 +1,9 @@
 """One batch of messages in, state changes and outputs out: the worker's logic without Faust or I/O.
 
 Messages come from two co-partitioned topics keyed by unit code: ``qndti.observations`` (Observation v1 from
-connectors) and ``qndti.rollup`` (children's effective values sent to their parent). The agent in
-:mod:`streams.app` feeds batches here and writes what comes back: table states, rollup messages, dead letters and
-indicator rows for the sink.
+connectors) and ``qndti.rollup`` (children's indicator inputs sent to their parent). The agent in
+:mod:`streams.app` feeds batches here and writes what comes back: indicator rows, scorecards and alerts for the
+sink, table states, rollup messages and dead letters.
 """
 
 from __future__ import annotations
