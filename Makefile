@@ -74,9 +74,9 @@ bench: bench-deps jars ## Every benchmark next to its anchor (NAME=decode|aggreg
 test: venv jars tools ## The full test suite: lint, generated files, unit and integration tests on a real Kafka and PostgreSQL
 	$(MAKE) lint
 	$(QNDTI) grafana build --check
-	$(BIN)/pytest -m "not scale" --cov=index_engine --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=100 tests
+	$(BIN)/pytest --cov=index_engine --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=100 tests
 
-scale: venv jars ## Three workers sharing the partitions must equal one worker (known to be flaky, see README)
-	$(BIN)/pytest -m scale -v tests/integration
+scale: venv jars ## The three-worker test ROUNDS times in a row (default 10); it is also part of make test
+	for round in $$(seq $(or $(ROUNDS),10)); do echo "round $$round"; $(BIN)/pytest -m scale -q tests/integration || exit 1; done
 
 .PHONY: help venv jars tools scale up down status demo lint format unit coverage chaos bench-index test timescale-engine bench-sink bench bench-deps

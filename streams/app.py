@@ -23,6 +23,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import CollectorRegistry, generate_latest
 
 from index_engine.catalog import Catalog
+from streams.consumer import Transport
 from streams.metrics import WorkerMetrics
 from streams.processor import BatchProcessor, BatchResult, Message
 from streams.records import alert_rows, dead_letter_row, observation_row, row_json, scorecard_rows
@@ -87,6 +88,7 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
         broker_session_timeout=config.session_timeout,
         broker_heartbeat_interval=max(1.0, config.session_timeout / 4),
     )
+    app.transport = Transport(app.conf.broker_consumer, app)
     topics = config.topics
     source = app.topic(topics.observations, topics.rollup, partitions=config.partitions)
     rollup = app.topic(topics.rollup, partitions=config.partitions)

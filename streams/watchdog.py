@@ -1,11 +1,12 @@
 """A watchdog for partitions that are assigned and behind while the worker sits idle.
 
-After some quick successive rebalances the consumer of faust-streaming 0.15 can keep a partition assigned and
-never hand its messages to the agent (open upstream issues; no error, the lag simply grows). The worker's timer
-takes a snapshot of each assigned source partition's end offset and committed offset; a partition that is behind,
-whose committed offset has not moved for ``patience`` snapshots in a row while the agent was idle (so not a slow
-batch or a database outage), is reported as stalled. The worker then exits with :data:`STALLED_EXIT_CODE` for its
-supervisor (systemd, Kubernetes, Compose) to restart it: a restart is as safe as a kill -9, which the tests show.
+A partition can stop reaching the agent with no error: faust-streaming 0.15 used to skip records fetched while
+a rebalance changed the active partitions (fixed in :mod:`streams.consumer`), and any such fault in the consumer
+would show the same way: the lag grows while the worker waits. The worker's timer takes a snapshot of each
+assigned source partition's end offset and committed offset; a partition that is behind, whose committed offset
+has not moved for ``patience`` snapshots in a row while the agent was idle (so not a slow batch or a database
+outage), is reported as stalled. The worker then exits with :data:`STALLED_EXIT_CODE` for its supervisor
+(systemd, Kubernetes, Compose) to restart it: a restart is as safe as a kill -9, which the tests show.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from index_engine.observation import Observation
@@ -56,6 +57,22 @@ async def group_members(bootstrap: str, group: str) -> tuple[str, int]:
         _error, _group, state, _ptype, _protocol, members, *_ = response.groups[0]
         return str(state), len(members)
     finally:
+        await admin.close()
+
+
+async def group_lag(bootstrap: str, group: str, topic: str) -> dict[int, int]:
+    """Messages between the group's committed offset and the end of each partition of ``topic``."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await admin.start()
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        ends = await consumer.end_offsets(partitions)
+        committed = await admin.list_consumer_group_offsets(group, partitions=partitions)
+        return {tp.partition: ends[tp] - max(0, committed[tp].offset) for tp in partitions}
+    finally:
+        await consumer.stop()
         await admin.close()
 
 
@@ -130,13 +147,21 @@ def test_three_workers_equal_one_worker(
     wait_for_group(stack.kafka_bootstrap, workers[0].env["QNDTI_WORKER_ID"], members=3)
     produce(stack.kafka_bootstrap, topics, observations)
     try:
-        # Long enough for the watchdog to find a stalled partition (3 × 10 s), the worker to restart and rejoin.
-        wait_for(database_url, QUERY, expected, timeout=240, what="CQS-04 from three workers")
+        wait_for(database_url, QUERY, expected, timeout=120, what="CQS-04 from three workers")
     except AssertionError as exc:
         raise AssertionError(f"{exc}\nconsumed per worker: {[consumed(w) for w in workers]}") from None
 
     assert snapshot(database_url) == reference
     assert all(w.alive() for w in workers)
+    # No partition stalled: no worker had to stop itself for its supervisor to restart it.
+    assert [w.restarts for w in workers] == [0, 0, 0]
+    # Every observation was processed: the group's committed offsets reach the end of every partition.
+    group = workers[0].env["QNDTI_WORKER_ID"]
+    deadline = time.monotonic() + 60
+    while any(lag := asyncio.run(group_lag(stack.kafka_bootstrap, group, topics.observations)).values()):
+        counts = [consumed(w) for w in workers]
+        assert time.monotonic() < deadline, f"lag per partition {lag}, observations consumed per worker {counts}"
+        time.sleep(1.0)
     counts = [consumed(w) for w in workers]
     assert sum(1 for c in counts if c > 0) >= 2, f"observations consumed per worker: {counts}"
     assert sum(counts) >= len(observations), f"observations consumed per worker: {counts}"
