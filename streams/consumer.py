@@ -1,82 +1,99 @@
-"""The worker's Kafka consumer: faust-streaming's aiokafka consumer, made to give back what it will not deliver.
+"""The worker's Kafka consumer: faust-streaming's aiokafka consumer, made to give back what it did not deliver.
 
-Faust asks its consumer thread for the records of the *active* partitions and passes its live set of them. While
-the thread waits for records, a rebalance on the event loop can shrink that set (partitions revoked, or paused
-for table recovery) or empty it, and aiokafka reads an empty set as "every assigned partition". Faust then
-skips the records of partitions that are no longer active, although their fetch position has already moved past
-them. Nothing is lost on Kafka, but this worker never processes those records and the partition's committed
-offset stands still: the stall that shows after quick successive rebalances, for example when three workers
-join one after the other.
+Faust asks its consumer thread for records and then hands them to the agents one by one. Two things can make it
+skip some of them after aiokafka has already moved the fetch position past them:
 
-This consumer asks with a copy of the set, hands over only the records of partitions that are still active,
-and moves the fetch position of every other partition back to its first undelivered record, so that it is
-fetched again once the partition is active (or read by its new owner from the committed offset).
+- it passes its *live* set of active partitions to the thread; a rebalance on the event loop can shrink or
+  empty that set while the thread waits, and aiokafka reads an empty set as "every assigned partition";
+- while it hands records over, it stops at the first record of a partition that is no longer active, or at the
+  first record after the rebalance generation changed, and skips the rest.
+
+Faust then reads the next record of such a partition after a jump in offsets, takes the skipped offsets for a
+gap (as compaction leaves) and commits past them: those records are never processed. If nothing follows, the
+partition's committed offset stands still instead. Three workers joining one after the other show both.
+
+This consumer fetches with a copy of the active set and, after each fetch has been handed over, moves the
+fetch position of every partition with skipped records back to the first of them, unless a rebalance already
+moved it there or earlier. Moving back never skips a record; at worst a record is processed twice, which the
+worker's versioned writes make harmless.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Set
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from aiokafka.errors import IllegalStateError
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from faust.types import TP
+from faust.types import TP, Message
 
 log = logging.getLogger(__name__)
 
 RecordMap = Mapping[TP, list[Any]]
 
 
-def split_records(records: RecordMap, active: Set[TP]) -> tuple[dict[TP, list[Any]], dict[TP, int]]:
-    """Split fetched records into those to deliver and, per other partition, the offset to fetch again from."""
-    kept: dict[TP, list[Any]] = {}
-    rewind: dict[TP, int] = {}
-    for tp, batch in records.items():
-        if tp in active:
-            kept[tp] = batch
-        elif batch:
-            rewind[tp] = min(record.offset for record in batch)
-    return kept, rewind
+def fetched_spans(records: RecordMap) -> dict[TP, tuple[int, int]]:
+    """First and last offset fetched per partition."""
+    return {tp: (batch[0].offset, batch[-1].offset) for tp, batch in records.items() if batch}
+
+
+def first_undelivered(fetched: Mapping[TP, tuple[int, int]], delivered: Mapping[TP, int]) -> dict[TP, int]:
+    """Per partition with records fetched but not handed over, the offset of the first of them.
+
+    ``delivered`` holds the last offset handed over per partition; records are handed over in offset order.
+    """
+    skipped: dict[TP, int] = {}
+    for tp, (first, last) in fetched.items():
+        resume = delivered[tp] + 1 if tp in delivered else first
+        if resume <= last:
+            skipped[tp] = resume
+    return skipped
+
+
+async def rewind(consumer: Any, offsets: Mapping[TP, int]) -> dict[TP, int]:
+    """Move each assigned partition's fetch position back to ``offsets``; return those moved (consumer thread)."""
+    moved: dict[TP, int] = {}
+    for tp, offset in offsets.items():
+        try:
+            if await consumer.position(tp) > offset:
+                consumer.seek(tp, offset)
+                moved[tp] = offset
+        except IllegalStateError:
+            pass  # revoked: its new owner reads it from the committed offset
+    return moved
 
 
 class Consumer(faust_aiokafka.Consumer):
-    """Fetches with a snapshot of the active partitions and rewinds the partitions it does not deliver."""
+    """Fetches with a snapshot of the active partitions and gives back the records it did not deliver."""
+
+    _fetched: dict[TP, tuple[int, int]] | None = None
 
     async def _getmany(self, active_partitions: set[TP] | None, timeout: float) -> RecordMap:
-        if active_partitions is None:  # a client-only app reads every partition
-            records: RecordMap = await super()._getmany(None, timeout)
-            return records
-        asked = set(active_partitions)
-        if not asked:
-            return {}
-        records = await super()._getmany(asked, timeout)
-        while True:
-            # Faust delivers records of active partitions and of partitions paused because their stream is full.
-            kept, rewind = split_records(records, active_partitions | self._buffered_partitions)
-            if not rewind:
-                return kept
-            for tp, offset in rewind.items():
-                await self._rewind(tp, offset, len(records[tp]))
-            records = kept  # the set may have changed again while rewinding
+        # A copy: an empty set would mean "every partition", and the live set changes during a rebalance.
+        asked = None if active_partitions is None else set(active_partitions)
+        records: RecordMap = {} if asked == set() else await super()._getmany(asked, timeout)
+        self._fetched = fetched_spans(records)
+        return records
 
-    async def _rewind(self, tp: TP, offset: int, count: int) -> None:
-        try:
-            await self.seek_wait({tp: offset})
-        except IllegalStateError:
-            # No longer assigned here: its new owner reads it from the committed offset.
-            log.info("%d records of %s/%d fetched during a rebalance are left to its new owner", count, *tp)
-            return
-        except TimeoutError:
-            pass  # the seek is done; only the wait for the new position timed out
-        log.warning(
-            "%d records of %s/%d were fetched while the partition was not active (rebalance); "
-            "fetching them again from offset %d",
-            count,
-            tp.topic,
-            tp.partition,
-            offset,
-        )
+    async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Message]]:
+        """Hand over fetched records as Faust does, then give back those it skipped."""
+        self._fetched = None
+        delivered: dict[TP, int] = {}
+        async for tp, message in super().getmany(timeout):
+            delivered[tp] = message.offset
+            yield tp, message
+        skipped = first_undelivered(self._fetched or {}, delivered)
+        if skipped:
+            moved = await self._thread.call_thread(rewind, self._thread._ensure_consumer(), skipped)
+            for tp, offset in moved.items():
+                log.warning(
+                    "records of %s/%d from offset %d were fetched during a rebalance and not delivered; "
+                    "fetching them again",
+                    tp.topic,
+                    tp.partition,
+                    offset,
+                )
 
 
 class Transport(faust_aiokafka.Transport):

@@ -152,6 +152,9 @@ def test_three_workers_equal_one_worker(
         raise AssertionError(f"{exc}\nconsumed per worker: {[consumed(w) for w in workers]}") from None
 
     assert snapshot(database_url) == reference
+    with psycopg.connect(database_url) as conn:
+        stored = {row[0] for row in conn.execute("SELECT id FROM dti.observation")}
+    assert stored == {o.id for o in observations}
     assert all(w.alive() for w in workers)
     # No partition stalled: no worker had to stop itself for its supervisor to restart it.
     assert [w.restarts for w in workers] == [0, 0, 0]

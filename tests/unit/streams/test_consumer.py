@@ -2,7 +2,7 @@ from dataclasses import dataclass
 
 from faust.types import TP
 
-from streams.consumer import split_records
+from streams.consumer import fetched_spans, first_undelivered
 
 P0, P1, P2 = (TP("qndti.observations", n) for n in range(3))
 
@@ -12,20 +12,20 @@ class Record:
     offset: int
 
 
-def test_records_of_active_partitions_are_delivered_and_the_others_rewound_to_their_first_offset() -> None:
-    records = {P0: [Record(5), Record(6)], P1: [Record(12), Record(11), Record(13)], P2: []}
-    kept, rewind = split_records(records, {P0})
-    assert kept == {P0: [Record(5), Record(6)]}
-    assert rewind == {P1: 11}
+def test_spans_are_the_first_and_last_offset_fetched_per_partition() -> None:
+    records = {P0: [Record(5), Record(6), Record(7)], P1: [Record(12)], P2: []}
+    assert fetched_spans(records) == {P0: (5, 7), P1: (12, 12)}
 
 
-def test_nothing_is_rewound_when_every_fetched_partition_is_still_active() -> None:
-    records = {P0: [Record(1)], P1: [Record(2)]}
-    assert split_records(records, {P0, P1, P2}) == (records, {})
+def test_everything_delivered_leaves_nothing_to_give_back() -> None:
+    assert first_undelivered({P0: (5, 7), P1: (12, 12)}, {P0: 7, P1: 12}) == {}
 
 
-def test_an_emptied_active_set_delivers_nothing_and_rewinds_everything() -> None:
-    # aiokafka reads an empty set as "every partition": what it returns then must all be fetched again.
-    kept, rewind = split_records({P0: [Record(3)], P1: [Record(8)]}, set())
-    assert kept == {}
-    assert rewind == {P0: 3, P1: 8}
+def test_a_partition_cut_short_resumes_after_its_last_delivered_record() -> None:
+    # Faust stopped handing over records after offset 9 of P0 (say, the rebalance generation changed).
+    assert first_undelivered({P0: (5, 20), P1: (12, 14)}, {P0: 9, P1: 14}) == {P0: 10}
+
+
+def test_a_partition_with_nothing_delivered_resumes_at_its_first_fetched_record() -> None:
+    # Fetched while the partition was not active (aiokafka read an emptied active set as "every partition").
+    assert first_undelivered({P0: (5, 7), P1: (0, 86)}, {P0: 7}) == {P1: 0}
