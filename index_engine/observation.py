@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Final, Literal
+import sys
+from typing import Annotated, Final, Literal
 
 import msgspec
 
@@ -17,6 +18,10 @@ from index_engine.catalog import Catalog
 from index_engine.errors import InvalidObservation
 
 Kind = Literal["delta", "cumulative", "gauge"]
+# Constraints the decoder checks on the wire (in C); `validate` checks the same on observations built in Python.
+NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
+Aware = Annotated[dt.datetime, msgspec.Meta(tz=True)]
+Count = Annotated[float, msgspec.Meta(ge=0, le=sys.float_info.max)]
 
 MAX_BYTES: Final = 4096
 """Largest accepted message; a real observation is about 200 bytes."""
@@ -40,16 +45,16 @@ REASONS: Final = (
 """Every reason code a rejection can carry."""
 
 
-class Observation(msgspec.Struct, frozen=True, kw_only=True):
+class Observation(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One count from a source system for one metric and unit at one time."""
 
-    id: str
-    source: str
+    id: NonEmpty
+    source: NonEmpty
     metric: str
     unit: str
-    ts: dt.datetime
+    ts: Aware
     kind: Kind
-    value: float
+    value: Count
 
 
 _decoder: Final = msgspec.json.Decoder(Observation)
@@ -70,7 +75,7 @@ def decode_observation(raw: bytes, catalog: Catalog, now: dt.datetime) -> Observ
     except UnicodeDecodeError as exc:
         raise InvalidObservation("bad_encoding", f"not UTF-8: {exc.reason} at byte {exc.start}") from None
     except msgspec.ValidationError as exc:
-        raise InvalidObservation("schema", str(exc)) from None
+        raise _rejection(exc) from None
     except msgspec.DecodeError as exc:
         # Bytes that are not UTF-8 outside a string show up as a syntax error: name the real cause.
         try:
@@ -78,7 +83,17 @@ def decode_observation(raw: bytes, catalog: Catalog, now: dt.datetime) -> Observ
         except UnicodeDecodeError as bad:
             raise InvalidObservation("bad_encoding", f"not UTF-8: {bad.reason} at byte {bad.start}") from None
         raise InvalidObservation("malformed_json", str(exc)) from None
-    return validate(obs, catalog, now)
+    return _check_context(obs, catalog, now)
+
+
+def _rejection(exc: msgspec.ValidationError) -> InvalidObservation:
+    """Name the reason of a failed wire constraint as :func:`validate` would."""
+    text = str(exc)
+    if text.endswith("`$.ts`") and "timezone" in text:
+        return InvalidObservation("naive_timestamp", f"ts has no UTC offset ({text})")
+    if text.endswith("`$.value`") and not text.startswith("Expected `float`, got"):
+        return InvalidObservation("bad_value", f"value is not a finite number ≥ 0 ({text})")
+    return InvalidObservation("schema", text)
 
 
 def validate(obs: Observation, catalog: Catalog, now: dt.datetime) -> Observation:
@@ -87,10 +102,15 @@ def validate(obs: Observation, catalog: Catalog, now: dt.datetime) -> Observatio
         raise InvalidObservation("schema", "id and source must not be empty")
     if obs.ts.tzinfo is None:
         raise InvalidObservation("naive_timestamp", f"ts {obs.ts.isoformat()} has no UTC offset")
-    if obs.ts > now + FUTURE_TOLERANCE:
-        raise InvalidObservation("future_timestamp", f"ts {obs.ts.isoformat()} is in the future")
     if not math.isfinite(obs.value) or obs.value < 0:
         raise InvalidObservation("bad_value", f"value {obs.value!r} is not a finite number ≥ 0")
+    return _check_context(obs, catalog, now)
+
+
+def _check_context(obs: Observation, catalog: Catalog, now: dt.datetime) -> Observation:
+    """The checks no schema can make: the clock and the catalog."""
+    if obs.ts > now + FUTURE_TOLERANCE:
+        raise InvalidObservation("future_timestamp", f"ts {obs.ts.isoformat()} is in the future")
     metric = catalog.metrics.get(obs.metric)
     if metric is None:
         raise InvalidObservation("unknown_metric", f"metric {obs.metric!r} is not in catalog {catalog.version}")

@@ -81,3 +81,27 @@ def test_non_finite_values_are_bad() -> None:
     obs = msgspec.convert(record(), Observation, strict=False)
     with pytest.raises(InvalidObservation, match=r"^bad_value: value nan"):
         validate(msgspec.structs.replace(obs, value=float("nan")), CATALOG, NOW)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"id": ""}, "schema"),
+        ({"ts": dt.datetime(2023, 6, 30, 9)}, "naive_timestamp"),  # noqa: DTZ001 - naive on purpose
+        ({"value": -1.0}, "bad_value"),
+        ({"value": float("inf")}, "bad_value"),
+        ({"unit": "ATLANTIS"}, "unknown_unit"),
+    ],
+)
+def test_observations_built_in_python_get_the_checks_the_decoder_makes_on_the_wire(
+    change: dict[str, object], reason: str
+) -> None:
+    obs = msgspec.structs.replace(msgspec.convert(record(), Observation, strict=False), **change)
+    with pytest.raises(InvalidObservation) as caught:
+        validate(obs, CATALOG, NOW)
+    assert caught.value.reason == reason
+
+
+def test_an_out_of_range_number_on_the_wire_is_a_bad_value() -> None:
+    with pytest.raises(InvalidObservation, match=r"^bad_value: "):
+        decode_observation(raw().replace(b"1234.0", b"1e999"), CATALOG, NOW)
