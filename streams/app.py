@@ -23,7 +23,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import CollectorRegistry, generate_latest
 
 from index_engine.catalog import Catalog
-from streams.consumer import Transport
+from streams.consumer import Transport, describe
 from streams.metrics import WorkerMetrics
 from streams.processor import BatchProcessor, BatchResult, Message
 from streams.records import alert_rows, dead_letter_row, observation_row, row_json, scorecard_rows
@@ -213,10 +213,11 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
             metrics.stall_recoveries.inc()
             log.error(
                 "partitions %s are behind and have not moved for %d checks while the worker was idle; "
-                "exiting with code %d so that the supervisor restarts the worker",
+                "exiting with code %d so that the supervisor restarts the worker; consumer: %s",
                 sorted(f"{tp.topic}/{tp.partition}" for tp in stalled),
                 config.stall_patience,
                 STALLED_EXIT_CODE,
+                await describe(app.consumer, stalled),
             )
             logging.shutdown()
             os._exit(STALLED_EXIT_CODE)

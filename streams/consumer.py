@@ -100,3 +100,21 @@ class Transport(faust_aiokafka.Transport):
     """The aiokafka transport with :class:`Consumer`."""
 
     Consumer = Consumer
+
+
+async def describe(consumer: Any, tps: list[TP]) -> dict[str, object]:
+    """What the consumer knows about ``tps``: for the log when a partition stalls."""
+    positions = {}
+    for tp in tps:
+        try:
+            positions[f"{tp.topic}/{tp.partition}"] = await consumer.position(tp)
+        except Exception as exc:  # a description, never a failure
+            positions[f"{tp.topic}/{tp.partition}"] = repr(exc)
+    return {
+        "flow_active": consumer.flow_active,
+        "active": sorted(f"{tp.topic}/{tp.partition}" for tp in consumer._active_partitions or ()),
+        "paused": sorted(f"{tp.topic}/{tp.partition}" for tp in consumer._paused_partitions),
+        "buffered": sorted(f"{tp.topic}/{tp.partition}" for tp in consumer._buffered_partitions),
+        "read_offsets": {f"{tp.topic}/{tp.partition}": consumer._read_offset.get(tp) for tp in tps},
+        "positions": positions,
+    }
