@@ -16,12 +16,21 @@ This consumer fetches with a copy of the active set and, after each fetch has be
 fetch position of every partition with skipped records back to the first of them, unless a rebalance already
 moved it there or earlier. Moving back never skips a record; at worst a record is processed twice, which the
 worker's versioned writes make harmless.
+
+A record can also be handed over and never reach the agent: the stream drops the records it reads while flow
+control is suspended for a rebalance, and Faust then seeks every partition back to its committed offset to read
+them again. aiokafka ignores that seek for a partition that has no committed offset yet, so this consumer seeks
+such partitions to their earliest offset (where the group starts reading them). Faust also commits the run of
+acknowledged offsets that follows the committed one, but its check lets one unacknowledged record through, and
+any number while a partition has no committed offset: this consumer never commits past an offset that was not
+acknowledged. A partition whose committed offset then stands still is the watchdog's case
+(:mod:`streams.watchdog`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from aiokafka.errors import IllegalStateError
@@ -51,6 +60,11 @@ def first_undelivered(fetched: Mapping[TP, tuple[int, int]], delivered: Mapping[
     return skipped
 
 
+def acknowledged_from(acked: Sequence[int], expected: int | None) -> bool:
+    """Whether the offset a commit would start from, ``expected``, is acknowledged (or nothing is)."""
+    return not acked or expected is None or min(acked) <= expected
+
+
 async def rewind(consumer: Any, offsets: Mapping[TP, int]) -> dict[TP, int]:
     """Move each assigned partition's fetch position back to ``offsets``; return those moved (consumer thread)."""
     moved: dict[TP, int] = {}
@@ -69,12 +83,50 @@ class Consumer(faust_aiokafka.Consumer):
 
     _fetched: dict[TP, tuple[int, int]] | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lowest_fetched: dict[TP, int] = {}  # per partition, since it was assigned
+
     async def _getmany(self, active_partitions: set[TP] | None, timeout: float) -> RecordMap:
         # A copy: an empty set would mean "every partition", and the live set changes during a rebalance.
         asked = None if active_partitions is None else set(active_partitions)
         records: RecordMap = {} if asked == set() else await super()._getmany(asked, timeout)
         self._fetched = fetched_spans(records)
+        for tp, (first, _last) in self._fetched.items():
+            self._lowest_fetched[tp] = min(first, self._lowest_fetched.get(tp, first))
         return records
+
+    async def perform_seek(self) -> None:
+        """Seek every partition to its committed offset, and those with none to their earliest offset.
+
+        Faust seeks back to the committed offsets to read again what it dropped during a rebalance; aiokafka
+        leaves a partition without a committed offset where it is, past the dropped records.
+        """
+        await super().perform_seek()
+        fresh = [
+            tp
+            for tp in self.assignment()
+            if self._committed_offset.get(tp) is None
+            and not self._is_changelog_tp(tp)
+            and self.app.topics.acks_enabled_for(tp.topic)
+        ]
+        if fresh:
+            earliest = await self.earliest_offsets(*fresh)
+            await self.seek_wait({tp: earliest[tp] for tp in fresh if tp in earliest})
+
+    async def on_partitions_revoked(self, revoked: set[TP]) -> None:
+        """Forget what was fetched from revoked partitions, then let Faust do its part."""
+        for tp in revoked:
+            self._lowest_fetched.pop(tp, None)
+        await super().on_partitions_revoked(revoked)
+
+    def _new_offset(self, tp: TP) -> int | None:
+        """Faust's next offset to commit, unless the offset after the committed one was never acknowledged."""
+        committed = self._committed_offset.get(tp)
+        if not acknowledged_from(self._acked[tp], committed if committed is not None else self._lowest_fetched.get(tp)):
+            return None
+        offset: int | None = super()._new_offset(tp)
+        return offset
 
     async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Message]]:
         """Hand over fetched records as Faust does, then give back those it skipped."""
