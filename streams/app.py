@@ -116,8 +116,10 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
     @app.agent(source, concurrency=1)
     async def process(stream: Any) -> Any:
         nonlocal busy
+        clock = time.perf_counter()
         async for events in stream.take_events(config.batch_size, within=config.batch_within):
             busy = True
+            clock = _stage(metrics, "wait", clock)
             messages = [
                 Message(
                     topic=e.message.topic,
@@ -131,14 +133,17 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
             result = processor.process(
                 messages, lambda unit: load_state(units.get(unit.encode())), now=dt.datetime.now(dt.UTC)
             )
+            rows = database_rows(catalog, result, config.store_observations)
+            clock = _stage(metrics, "process", clock)
             # The database first: were the state saved before a crash and the rows not, replaying the batch
             # would find nothing to do and its rows would be lost. Rows are absolute and versioned, so writing
             # them again after a crash is harmless.
-            rows = database_rows(catalog, result, config.store_observations)
             with metrics.sink_seconds.time():
                 written = await sink.write_rows(rows)
+            clock = _stage(metrics, "sink", clock)
             for unit, state in result.states.items():
                 units[unit.encode()] = dump_state(state)
+            clock = _stage(metrics, "state", clock)
             for letter in result.dead_letters:
                 await dead_letters.send(
                     key=letter.key,
@@ -174,6 +179,7 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
                 newest = max(r.ts for r in result.rows)
                 metrics.latency.observe(max(0.0, (dt.datetime.now(dt.UTC) - newest).total_seconds()))
             busy = False
+            clock = _stage(metrics, "send", clock)
 
     watch: StallWatch[Any] = StallWatch(patience=config.stall_patience)
     sources = {topics.observations, topics.rollup}
@@ -266,6 +272,13 @@ def database_rows(catalog: Catalog, result: BatchResult, store_observations: boo
     now = dt.datetime.now(dt.UTC)
     rows.extend(dead_letter_row(letter, now) for letter in result.dead_letters)
     return rows
+
+
+def _stage(metrics: WorkerMetrics, stage: str, since: float) -> float:
+    """Observe the time since ``since`` as the batch's ``stage``; return now."""
+    now = time.perf_counter()
+    metrics.batch_stage.labels(stage).observe(now - since)
+    return now
 
 
 def _record(

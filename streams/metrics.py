@@ -34,6 +34,13 @@ class WorkerMetrics:
             buckets=(1, 10, 100, 500, 1000, 2000, 5000, 10000),
             registry=registry,
         )
+        self.batch_stage = Histogram(
+            "qndti_worker_batch_stage_seconds",
+            "Time per batch in each stage of the agent.",
+            ["stage"],
+            buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=registry,
+        )
         self.sink_rows = Counter(
             "qndti_sink_rows_total", "Indicator rows upserted into the database.", registry=registry
         )
