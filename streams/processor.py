@@ -84,6 +84,8 @@ class BatchProcessor:
         self.catalog = catalog
         self.rollup_topic = rollup_topic
         self.evaluate = evaluate
+        # Looked up once per observation: computed once here rather than by scanning every indicator.
+        self._reading = {code: catalog.indicators_reading(code) for code in catalog.metrics}
 
     def process(self, messages: Sequence[Message], load: Callable[[str], UnitState], now: dt.datetime) -> BatchResult:
         """Apply ``messages`` in order; ``load`` returns the stored state of a unit, ``now`` is the aware time."""
@@ -152,7 +154,7 @@ class BatchProcessor:
         if changed_metric is None:
             return None
         metric, period = changed_metric
-        return obs.unit, [(i.code, period) for i in self.catalog.indicators_reading(metric)]
+        return obs.unit, [(i.code, period) for i in self._reading[metric]]
 
     def _rows(self, unit: str, state: UnitState, touched: list[IndicatorKey], result: BatchResult) -> None:
         for code, period in touched:

@@ -170,8 +170,19 @@ def inputs(
     day: dt.date,
     own: tuple[dict[str, float], dict[str, dt.datetime]] | None = None,
 ) -> Inputs:
-    """The unit's inputs for ``indicator``: its own values combined with its children's (valid on ``day``)."""
-    values, seen = own if own is not None else own_values(state, period)
+    """The unit's inputs for ``indicator``: its own values combined with its children's (valid on ``day``).
+
+    ``own`` is :func:`own_values`, for a caller that needs many indicators of one state; without it only the
+    indicator's own metrics are looked up (the rest of the unit's values would not count anyway).
+    """
+    if own is None:
+        values: dict[str, float] = {}
+        seen: dict[str, dt.datetime] = {}
+        for metric in indicator.metrics:
+            if (cell := state.own.get(key(metric, period))) is not None:
+                values[metric], seen[metric] = cell.value, cell.ts
+    else:
+        values, seen = own
     children = state.children.get(key(indicator.code, period), {})
     below = [
         (c.numerator, c.denominator, c.seen)
