@@ -82,7 +82,8 @@ class RollupMessage(msgspec.Struct, frozen=True, kw_only=True):
 _state_encoder: Final = msgspec.msgpack.Encoder()
 _state_decoder: Final = msgspec.msgpack.Decoder(UnitState)
 _rollup_encoder: Final = msgspec.json.Encoder()
-_rollup_decoder: Final = msgspec.json.Decoder(RollupMessage)
+# One message (the format before messages were grouped per child and batch) or a list of them.
+_rollup_decoder: Final = msgspec.json.Decoder(RollupMessage | list[RollupMessage])
 
 
 def dump_state(state: UnitState) -> bytes:
@@ -95,14 +96,15 @@ def load_state(raw: bytes | None) -> UnitState:
     return UnitState() if raw is None else _state_decoder.decode(raw)
 
 
-def dump_rollup(message: RollupMessage) -> bytes:
-    """Serialise a rollup message."""
-    return _rollup_encoder.encode(message)
+def dump_rollups(messages: list[RollupMessage]) -> bytes:
+    """Serialise one child's rollup messages of a batch as one Kafka message (a JSON array)."""
+    return _rollup_encoder.encode(messages)
 
 
-def load_rollup(raw: bytes) -> RollupMessage:
-    """Deserialise a rollup message."""
-    return _rollup_decoder.decode(raw)
+def load_rollups(raw: bytes) -> list[RollupMessage]:
+    """Deserialise a Kafka message of the rollup topic: a JSON array of rollup messages, or a single one."""
+    decoded = _rollup_decoder.decode(raw)
+    return [decoded] if isinstance(decoded, RollupMessage) else decoded
 
 
 def key(code: str, period: int) -> str:
