@@ -185,12 +185,17 @@ def inputs(
                 values[metric], seen[metric] = cell.value, cell.ts
     else:
         values, seen = own
-    children = state.children.get(key(indicator.code, period), {})
-    below = [
-        (c.numerator, c.denominator, c.seen)
-        for child in catalog.children_on(unit, day)
-        if (c := children.get(child)) is not None
-    ]
+    children = state.children.get(key(indicator.code, period))
+    # Without any child's inputs there is nothing to look up (most units have no children at all).
+    below = (
+        [
+            (c.numerator, c.denominator, c.seen)
+            for child in catalog.children_on(unit, day)
+            if (c := children.get(child)) is not None
+        ]
+        if children
+        else []
+    )
     return combine(indicator, values, seen, below)
 
 
