@@ -39,6 +39,7 @@ from common import (
     parser,
     preload,
     stack,
+    stage_seconds,
     synthetic_catalog,
     wait_drained,
 )
@@ -170,12 +171,6 @@ def quix(bootstrap: str, topic: str, catalog: Catalog, events: int, home: Path) 
     return {"per_s": events / seconds, "per_cpu_s": events / cpu, "seconds": seconds}
 
 
-def stage_seconds(metrics: dict[str, float]) -> dict[str, float]:
-    """Seconds the worker spent in each stage of its batches, summed over the run."""
-    prefix = 'qndti_worker_batch_stage_seconds_sum{stage="'
-    return {f"worker_stage_{k[len(prefix) : -2]}_s": v for k, v in metrics.items() if k.startswith(prefix)}
-
-
 def run(events: int = 30_000, units: int = 500) -> Result:
     """Run the worker, the plain loop, the processor loop and Quix Streams on the same preloaded topic."""
     home = Path(tempfile.mkdtemp(prefix="qndti-bench-aggregate-"))
@@ -216,7 +211,6 @@ def run(events: int = 30_000, units: int = 500) -> Result:
                 "worker_sink_rows": metrics.get("qndti_sink_rows_total", 0.0),
                 "changelog_writes_per_event": writes / messages if messages else float("nan"),
                 "changelog_goal_met(<=0.05)": bool(messages and writes / messages <= 0.05),
-                "worker_batches": metrics.get("qndti_worker_batch_messages_count", 0.0),
                 **stage_seconds(metrics),
                 "plain_per_s": plain["per_s"],
                 "plain_per_cpu_s": plain["per_cpu_s"],

@@ -217,9 +217,9 @@ def observations(catalog: Catalog, count: int, seed: int = 11, start: dt.datetim
     return result
 
 
-def encoded(catalog: Catalog, count: int, seed: int = 11) -> list[tuple[bytes, bytes]]:
+def encoded(catalog: Catalog, count: int, seed: int = 11, start: dt.datetime = START) -> list[tuple[bytes, bytes]]:
     """(key, value) pairs of ``count`` encoded observations."""
-    return [(o.unit.encode(), encode_observation(o)) for o in observations(catalog, count, seed)]
+    return [(o.unit.encode(), encode_observation(o)) for o in observations(catalog, count, seed, start)]
 
 
 async def preload(bootstrap: str, topic: str, pairs: list[tuple[bytes, bytes]]) -> float:
@@ -319,7 +319,10 @@ class Worker:
         several times a second would take much of the worker's CPU away from what is measured.
         """
         if self.proc is not None and self.proc.poll() is not None:
-            raise RuntimeError(f"the worker exited with {self.proc.returncode}; see {self.log_path}")
+            # The log goes with the temporary folder: show its first error here.
+            text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+            first = max(0, min((i for i in (text.find("[ERROR]"), text.find("[CRITICAL]")) if i >= 0), default=0))
+            raise RuntimeError(f"the worker exited with {self.proc.returncode}; its log:\n{text[first : first + 6000]}")
         query = urllib.parse.urlencode([("name[]", name) for name in names])
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics?{query}", timeout=2) as answer:  # noqa: S310
@@ -348,6 +351,13 @@ class Worker:
 
 
 MESSAGES = "qndti_worker_messages_total"
+
+
+def stage_seconds(metrics: dict[str, float]) -> dict[str, float]:
+    """Seconds the worker spent in each stage of its batches, summed over the run, and its batch count."""
+    prefix = 'qndti_worker_batch_stage_seconds_sum{stage="'
+    found = {f"worker_stage_{k[len(prefix) : -2]}_s": v for k, v in metrics.items() if k.startswith(prefix)}
+    return {"worker_batches": metrics.get("qndti_worker_batch_messages_count", 0.0), **found}
 
 
 def observed(metrics: dict[str, float]) -> float:
