@@ -39,6 +39,7 @@ from common import (
     parser,
     preload,
     stack,
+    stage_seconds,
     synthetic_catalog,
     wait_drained,
 )
@@ -210,6 +211,7 @@ def run(events: int = 30_000, units: int = 500) -> Result:
                 "worker_sink_rows": metrics.get("qndti_sink_rows_total", 0.0),
                 "changelog_writes_per_event": writes / messages if messages else float("nan"),
                 "changelog_goal_met(<=0.05)": bool(messages and writes / messages <= 0.05),
+                **stage_seconds(metrics),
                 "plain_per_s": plain["per_s"],
                 "plain_per_cpu_s": plain["per_cpu_s"],
                 "processor_per_s": proc["per_s"],

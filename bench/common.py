@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -216,9 +217,9 @@ def observations(catalog: Catalog, count: int, seed: int = 11, start: dt.datetim
     return result
 
 
-def encoded(catalog: Catalog, count: int, seed: int = 11) -> list[tuple[bytes, bytes]]:
+def encoded(catalog: Catalog, count: int, seed: int = 11, start: dt.datetime = START) -> list[tuple[bytes, bytes]]:
     """(key, value) pairs of ``count`` encoded observations."""
-    return [(o.unit.encode(), encode_observation(o)) for o in observations(catalog, count, seed)]
+    return [(o.unit.encode(), encode_observation(o)) for o in observations(catalog, count, seed, start)]
 
 
 async def preload(bootstrap: str, topic: str, pairs: list[tuple[bytes, bytes]]) -> float:
@@ -311,12 +312,20 @@ class Worker:
             except subprocess.TimeoutExpired:
                 self.kill()
 
-    def metrics(self) -> dict[str, float]:
-        """The worker's /metrics as ``name{labels}`` → value ({} while it does not answer)."""
+    def metrics(self, *names: str) -> dict[str, float]:
+        """The worker's /metrics (only ``names`` if given) as ``name{labels}`` → value ({} while it does not answer).
+
+        Polling loops pass names: the whole answer holds the indicator gauges of every unit, and rendering it
+        several times a second would take much of the worker's CPU away from what is measured.
+        """
         if self.proc is not None and self.proc.poll() is not None:
-            raise RuntimeError(f"the worker exited with {self.proc.returncode}; see {self.log_path}")
+            # The log goes with the temporary folder: show its first error here.
+            text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+            first = max(0, min((i for i in (text.find("[ERROR]"), text.find("[CRITICAL]")) if i >= 0), default=0))
+            raise RuntimeError(f"the worker exited with {self.proc.returncode}; its log:\n{text[first : first + 6000]}")
+        query = urllib.parse.urlencode([("name[]", name) for name in names])
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=2) as answer:  # noqa: S310
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics?{query}", timeout=2) as answer:  # noqa: S310
                 text = answer.read().decode()
         except OSError:
             return {}
@@ -341,6 +350,16 @@ class Worker:
         return int(psutil.Process(self.pid).memory_info().rss)
 
 
+MESSAGES = "qndti_worker_messages_total"
+
+
+def stage_seconds(metrics: dict[str, float]) -> dict[str, float]:
+    """Seconds the worker spent in each stage of its batches, summed over the run, and its batch count."""
+    prefix = 'qndti_worker_batch_stage_seconds_sum{stage="'
+    found = {f"worker_stage_{k[len(prefix) : -2]}_s": v for k, v in metrics.items() if k.startswith(prefix)}
+    return {"worker_batches": metrics.get("qndti_worker_batch_messages_count", 0.0), **found}
+
+
 def observed(metrics: dict[str, float]) -> float:
     """Observation messages the worker consumed."""
     return metrics.get('qndti_worker_messages_total{role="observations"}', 0.0)
@@ -351,17 +370,16 @@ def rollups(metrics: dict[str, float]) -> float:
     return metrics.get('qndti_worker_messages_total{role="rollup"}', 0.0)
 
 
-async def end_offsets(bootstrap: str, topic: str) -> int:
-    """Sum of the end offsets of every partition of ``topic``."""
+async def end_offsets(bootstrap: str, topic: str, partitions: int = 4) -> int:
+    """Sum of the end offsets of every partition of ``topic`` (created by :func:`create_topics`)."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
     await consumer.start()
     try:
-        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        if not parts:
-            await consumer.topics()
-            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        # Not from the consumer's metadata: it knows no topic it was not subscribed to, and a sum over no
+        # partitions (0) would let a waiting loop stop before the rollup topic was consumed.
+        parts = [TopicPartition(topic, p) for p in range(partitions)]
         ends = await consumer.end_offsets(parts)
         return int(sum(ends.values()))
     finally:
@@ -377,13 +395,13 @@ def wait_drained(worker: Worker, bootstrap: str, topics: Any, events: int, timeo
     first: float | None = None
     while time.monotonic() < deadline:
         now = time.perf_counter()
-        metrics = worker.metrics()
+        metrics = worker.metrics(MESSAGES)
         seen = observed(metrics)
         if first is None and seen > 0:
             first = now
         if seen >= events:
             produced = asyncio.run(end_offsets(bootstrap, topics.rollup))
-            if rollups(worker.metrics()) >= produced:
+            if rollups(worker.metrics(MESSAGES)) >= produced:
                 return first or now, time.perf_counter()
         time.sleep(0.2)
     raise TimeoutError(f"the worker did not reach lag 0 in {timeout:.0f} s (consumed {seen:.0f} of {events})")

@@ -20,7 +20,7 @@ import time
 import uuid
 from pathlib import Path
 
-from common import Result, Worker, create_topics, emit, free_port, log, observed, parser, stack
+from common import MESSAGES, Result, Worker, create_topics, emit, free_port, log, observed, parser, stack
 
 from tests.integration.scenarios import CQS04_LATEST, cqs04_oracle, dossier_stream, produce
 
@@ -59,9 +59,9 @@ def run(steps: int = 120) -> Result:
             first = Worker.make(s, url, prefix, home, None)
             started = time.perf_counter()
             first.start()
-            moving = until(lambda: observed(first.metrics()) > 0, 300, "the first worker consuming")
+            moving = until(lambda: observed(first.metrics(MESSAGES)) > 0, 300, "the first worker consuming")
             cold = moving - started
-            until(lambda: observed(first.metrics()) >= len(parts[0]) / 3, 300, "a third of part 1")
+            until(lambda: observed(first.metrics(MESSAGES)) >= len(parts[0]) / 3, 300, "a third of part 1")
             log("kill -9 of the worker")
             killed = time.perf_counter()
             first.kill()
@@ -70,16 +70,16 @@ def run(steps: int = 120) -> Result:
             second.start()
             produce(s.bootstrap, topics, parts[1])
             try:
-                resumed = until(lambda: observed(second.metrics()) > 0, 300, "the new worker consuming") - killed
+                resumed = until(lambda: observed(second.metrics(MESSAGES)) > 0, 300, "the new worker consuming") - killed
                 oracle = cqs04_oracle([*parts[0], *parts[1]])
                 exact_kill = until(lambda: exact(url, oracle), 300, "exact values after kill -9") - killed
                 log("broker restart")
                 away = s.restart_kafka()
                 back = time.perf_counter()
-                before = observed(second.metrics())
+                before = observed(second.metrics(MESSAGES))
                 produce(s.bootstrap, topics, parts[2])
                 resumed_broker = (
-                    until(lambda: observed(second.metrics()) > before, 300, "the worker consuming after the restart")
+                    until(lambda: observed(second.metrics(MESSAGES)) > before, 300, "the worker consuming after the restart")
                     - back
                 )
                 oracle = cqs04_oracle(stream)

@@ -1,18 +1,21 @@
 """The Faust application, built in one place from a :class:`WorkerConfig`.
 
 One agent consumes ``qndti.observations`` and ``qndti.rollup`` together (both keyed by unit code and
-co-partitioned with the unit table) in batches. For each batch it writes, in order: the rows to the database,
-unit states to the table, dead letters, rollup messages and alerts to Kafka. Only then are the batch's offsets
-acknowledged, and Faust flushes the producer before it commits them: at-least-once, made exact by idempotent
-state updates and absolute, versioned writes.
+co-partitioned with the unit table) in batches. For each batch it writes, in order: the rows to the database (one
+transaction), dead letters, rollup messages, indicator values and alerts to Kafka (waiting for the broker's
+acknowledgements), then unit states to the table. Only then are the batch's offsets acknowledged, and Faust
+flushes the producer before it commits them: at-least-once, made exact by idempotent state updates and absolute,
+versioned writes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import os
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,13 +27,14 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from index_engine.catalog import Catalog
 from streams.consumer import Transport, describe
+from streams.evaluation import Alert
 from streams.metrics import WorkerMetrics
 from streams.processor import BatchProcessor, BatchResult, Message
 from streams.records import alert_rows, dead_letter_row, observation_row, row_json, scorecard_rows
 from streams.rows import Row
 from streams.sink import PostgresSink, SinkMode, latest_per_key
 from streams.staleness import partition_of, sweep
-from streams.state import dump_state, load_state
+from streams.state import UnitState, dump_state, load_state
 from streams.topics import Topics
 from streams.watchdog import STALLED_EXIT_CODE, StallWatch
 
@@ -50,7 +54,7 @@ class WorkerConfig:
     table_store: str = "memory://"
     web_host: str = "127.0.0.1"
     web_port: int = 6066
-    batch_size: int = 2000
+    batch_size: int = 20_000
     batch_within: float = 0.5
     bucket: dt.timedelta = dt.timedelta(hours=1)
     session_timeout: float = 10.0
@@ -91,10 +95,6 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
     app.transport = Transport(app.conf.broker_consumer, app)
     topics = config.topics
     source = app.topic(topics.observations, topics.rollup, partitions=config.partitions)
-    rollup = app.topic(topics.rollup, partitions=config.partitions)
-    dead_letters = app.topic(topics.dead_letters, partitions=config.partitions)
-    alerts = app.topic(topics.alerts, partitions=config.partitions)
-    indicator_values = app.topic(topics.indicator_values, partitions=config.partitions)
     # The changelog partition comes from the key's hash, as for the source topics (not from the "current
     # event", which in a batch may belong to another partition).
     units = app.Table(
@@ -114,12 +114,26 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
     )
 
     busy = False
+    # Each unit's state as this worker last wrote it, decoded, next to the bytes written: the unit's next batch
+    # takes the object back instead of decoding it again, as long as the table still holds those bytes (another
+    # worker or the stale sweep may have written since). Taken out while a batch changes it, so a batch that
+    # fails half-way leaves nothing half-changed behind.
+    decoded: dict[str, tuple[bytes, UnitState]] = {}
+
+    def load(unit: str) -> UnitState:
+        raw = units.get(unit.encode())
+        kept = decoded.pop(unit, None)
+        if kept is not None and kept[0] == raw:
+            return kept[1]
+        return load_state(raw)
 
     @app.agent(source, concurrency=1)
     async def process(stream: Any) -> Any:
         nonlocal busy
+        clock = time.perf_counter()
         async for events in stream.take_events(config.batch_size, within=config.batch_within):
             busy = True
+            clock = _stage(metrics, "wait", clock)
             messages = [
                 Message(
                     topic=e.message.topic,
@@ -130,36 +144,25 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
                 )
                 for e in events
             ]
-            result = processor.process(
-                messages, lambda unit: load_state(units.get(unit.encode())), now=dt.datetime.now(dt.UTC)
-            )
-            # The database first: were the state saved before a crash and the rows not, replaying the batch
-            # would find nothing to do and its rows would be lost. Rows are absolute and versioned, so writing
-            # them again after a crash is harmless.
+            result = processor.process(messages, load, now=dt.datetime.now(dt.UTC))
             rows = database_rows(catalog, result, config.store_observations)
+            clock = _stage(metrics, "process", clock)
+            # The database, then the Kafka messages, then the unit states, then the offsets, each written (and
+            # acknowledged) before the next starts. Were the state saved before a crash and the rows or messages
+            # not, replaying the batch would find nothing to do and they would be lost. Rows are absolute and
+            # versioned and rollup messages version-guarded, so writing or sending them again is harmless.
             with metrics.sink_seconds.time():
                 written = await sink.write_rows(rows)
+            clock = _stage(metrics, "sink", clock)
+            await send_all(app, outgoing(topics, result, config.bucket))
+            clock = _stage(metrics, "send", clock)
             for unit, state in result.states.items():
-                units[unit.encode()] = dump_state(state)
+                raw = units[unit.encode()] = dump_state(state)
+                decoded[unit] = (raw, state)
+            clock = _stage(metrics, "state", clock)
             for letter in result.dead_letters:
-                await dead_letters.send(
-                    key=letter.key,
-                    value=letter.value,
-                    headers=[
-                        ("qndti-reason", letter.reason.encode()),
-                        ("qndti-detail", letter.detail.encode()),
-                        ("qndti-origin", letter.message.origin.encode()),
-                        ("qndti-rejected-at", dt.datetime.now(dt.UTC).isoformat().encode()),
-                    ],
-                )
                 metrics.dead_letters.labels(letter.reason).inc()
-            for parent, raw in result.rollups:
-                await rollup.send(key=parent.encode(), value=raw)
-            for row in latest_per_key(result.rows, config.bucket):
-                await indicator_values.send(key=f"{row.indicator_code}|{row.unit_code}".encode(), value=row_json(row))
             for alert in result.alerts:
-                key = f"{alert.decision.indicator}|{alert.decision.unit}".encode()
-                await alerts.send(key=key, value=alert.to_json())
                 metrics.alerts.labels(*(("raised",) if alert.decision.raised else ("resolved",))).inc()
             for card in result.scorecards:
                 metrics.observe_scorecard(card)
@@ -176,6 +179,7 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
                 newest = max(r.ts for r in result.rows)
                 metrics.latency.observe(max(0.0, (dt.datetime.now(dt.UTC) - newest).total_seconds()))
             busy = False
+            clock = _stage(metrics, "metrics", clock)
 
     watch: StallWatch[Any] = StallWatch(patience=config.stall_patience)
     sources = {topics.observations, topics.rollup}
@@ -240,21 +244,63 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
         for alert in swept.alerts:
             rows.extend(alert_rows(alert))
         await sink.write_rows(rows)
+        await send_all(app, (alert_message(topics, alert) for alert in swept.alerts))
         for unit, state in swept.states.items():
             units[unit.encode()] = dump_state(state)
-        for alert in swept.alerts:
-            key = f"{alert.decision.indicator}|{alert.decision.unit}".encode()
-            await alerts.send(key=key, value=alert.to_json())
 
     @app.page("/metrics")
     async def metrics_view(web: Any, request: Any) -> Any:
-        return web.bytes(generate_latest(registry), content_type="text/plain; version=0.0.4")
+        # As in prometheus_client's own exposition, ``?name[]=…`` restricts the answer to those names: the
+        # indicator gauges alone are 35 × 9 series per unit, too many for a client polling one counter.
+        names = request.query.getall("name[]", [])
+        exposed = registry.restricted_registry(names) if names else registry
+        return web.bytes(generate_latest(exposed), content_type="text/plain; version=0.0.4")
 
     @app.page("/healthz")
     async def health_view(web: Any, request: Any) -> Any:
         return web.json({"status": "ok", "app": config.app_id})
 
     return app
+
+
+Outgoing = tuple[str, bytes | None, bytes, list[tuple[str, bytes]] | None]
+"""A Kafka message to send: topic, key, value and headers."""
+
+
+def outgoing(topics: Topics, result: BatchResult, bucket: dt.timedelta) -> Iterator[Outgoing]:
+    """Every Kafka message a batch sends: dead letters, rollup messages, indicator values and alerts."""
+    for letter in result.dead_letters:
+        headers = [
+            ("qndti-reason", letter.reason.encode()),
+            ("qndti-detail", letter.detail.encode()),
+            ("qndti-origin", letter.message.origin.encode()),
+            ("qndti-rejected-at", dt.datetime.now(dt.UTC).isoformat().encode()),
+        ]
+        yield topics.dead_letters, letter.key, letter.value, headers
+    for parent, raw in result.rollups:
+        yield topics.rollup, parent.encode(), raw, None
+    for row in latest_per_key(result.rows, bucket):
+        yield topics.indicator_values, f"{row.indicator_code}|{row.unit_code}".encode(), row_json(row), None
+    for alert in result.alerts:
+        yield alert_message(topics, alert)
+
+
+def alert_message(topics: Topics, alert: Alert) -> Outgoing:
+    """An alert on ``qndti.alerts``, keyed ``indicator|unit``."""
+    return topics.alerts, f"{alert.decision.indicator}|{alert.decision.unit}".encode(), alert.to_json(), None
+
+
+async def send_all(app: faust.App, messages: Iterable[Outgoing]) -> None:
+    """Queue every message in Faust's producer, then wait until the broker has acknowledged them all.
+
+    ``Topic.send`` inside an agent would attach each message to the current event and publish it only when that
+    offset is committed, with bookkeeping per message; the worker needs them acknowledged before it saves the
+    unit states, so it sends with the producer directly (the partitioner is the same) and waits once per batch.
+    """
+    producer = await app.maybe_start_producer()
+    pending = [await producer.send(topic, key, value, None, None, headers) for topic, key, value, headers in messages]
+    if pending:
+        await asyncio.gather(*pending)
 
 
 def database_rows(catalog: Catalog, result: BatchResult, store_observations: bool) -> list[Row]:
@@ -269,6 +315,13 @@ def database_rows(catalog: Catalog, result: BatchResult, store_observations: boo
     now = dt.datetime.now(dt.UTC)
     rows.extend(dead_letter_row(letter, now) for letter in result.dead_letters)
     return rows
+
+
+def _stage(metrics: WorkerMetrics, stage: str, since: float) -> float:
+    """Observe the time since ``since`` as the batch's ``stage``; return now."""
+    now = time.perf_counter()
+    metrics.batch_stage.labels(stage).observe(now - since)
+    return now
 
 
 def _record(

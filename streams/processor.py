@@ -28,10 +28,10 @@ from streams.state import (
     UnitState,
     apply_contribution,
     apply_observation,
-    dump_rollup,
+    dump_rollups,
     inputs,
     latest_in,
-    load_rollup,
+    load_rollups,
     newest,
 )
 
@@ -84,6 +84,8 @@ class BatchProcessor:
         self.catalog = catalog
         self.rollup_topic = rollup_topic
         self.evaluate = evaluate
+        # Looked up once per observation: computed once here rather than by scanning every indicator.
+        self._reading = {code: catalog.indicators_reading(code) for code in catalog.metrics}
 
     def process(self, messages: Sequence[Message], load: Callable[[str], UnitState], now: dt.datetime) -> BatchResult:
         """Apply ``messages`` in order; ``load`` returns the stored state of a unit, ``now`` is the aware time."""
@@ -124,20 +126,24 @@ class BatchProcessor:
 
         if message.topic == self.rollup_topic:
             try:
-                contribution = load_rollup(message.value)
+                contributions = load_rollups(message.value)
             except (msgspec.DecodeError, UnicodeDecodeError) as exc:
                 reject("bad_rollup", str(exc))
                 return None
             parent = (message.key or b"").decode("utf-8", "replace")
-            if (
-                parent not in self.catalog.units
-                or contribution.child not in self.catalog.units
-                or contribution.indicator not in self.catalog.indicators
-            ):
-                reject("bad_rollup", f"unit {parent!r}, child or indicator {contribution.indicator!r} is unknown")
+            for contribution in contributions:
+                if (
+                    parent not in self.catalog.units
+                    or contribution.child not in self.catalog.units
+                    or contribution.indicator not in self.catalog.indicators
+                ):
+                    reject("bad_rollup", f"unit {parent!r}, child or indicator {contribution.indicator!r} is unknown")
+                    return None
+            if not contributions:
                 return None
-            changed = apply_contribution(self._state(parent, result, load), contribution)
-            return None if changed is None else (parent, [changed])
+            state = self._state(parent, result, load)
+            changed = [key for c in contributions if (key := apply_contribution(state, c)) is not None]
+            return (parent, changed) if changed else None
         try:
             obs = decode_observation(message.value, self.catalog, now)
         except InvalidObservation as exc:
@@ -152,7 +158,7 @@ class BatchProcessor:
         if changed_metric is None:
             return None
         metric, period = changed_metric
-        return obs.unit, [(i.code, period) for i in self.catalog.indicators_reading(metric)]
+        return obs.unit, [(i.code, period) for i in self._reading[metric]]
 
     def _rows(self, unit: str, state: UnitState, touched: list[IndicatorKey], result: BatchResult) -> None:
         for code, period in touched:
@@ -177,6 +183,8 @@ class BatchProcessor:
     def _finish(self, unit: str, state: UnitState, touched: set[IndicatorKey], result: BatchResult) -> None:
         """Send the unit's new inputs to its parent and evaluate it as of its newest data."""
         parent = self.catalog.units[unit].parent
+        # One rollup message per child and batch, with every indicator that changed: fewer, larger messages.
+        rollups: list[RollupMessage] = []
         for code, period in sorted(touched):
             indicator = self.catalog.indicators[code]
             ts = newest(state, indicator, period)
@@ -184,17 +192,20 @@ class BatchProcessor:
                 continue
             if parent is not None:
                 numerator, denominator, seen = inputs(self.catalog, state, unit, indicator, period, _day(ts))
-                message = RollupMessage(
-                    child=unit,
-                    indicator=code,
-                    period=period,
-                    version=state.version,
-                    ts=ts,
-                    numerator=numerator,
-                    denominator=denominator,
-                    seen=seen,
+                rollups.append(
+                    RollupMessage(
+                        child=unit,
+                        indicator=code,
+                        period=period,
+                        version=state.version,
+                        ts=ts,
+                        numerator=numerator,
+                        denominator=denominator,
+                        seen=seen,
+                    )
                 )
-                result.rollups.append((parent, dump_rollup(message)))
+        if parent is not None and rollups:
+            result.rollups.append((parent, dump_rollups(rollups)))
         if not self.evaluate:
             return
         # As of the newest data the unit holds in the newest period it changed in, whatever arrived last.

@@ -82,7 +82,8 @@ class RollupMessage(msgspec.Struct, frozen=True, kw_only=True):
 _state_encoder: Final = msgspec.msgpack.Encoder()
 _state_decoder: Final = msgspec.msgpack.Decoder(UnitState)
 _rollup_encoder: Final = msgspec.json.Encoder()
-_rollup_decoder: Final = msgspec.json.Decoder(RollupMessage)
+# One message (the format before messages were grouped per child and batch) or a list of them.
+_rollup_decoder: Final = msgspec.json.Decoder(RollupMessage | list[RollupMessage])
 
 
 def dump_state(state: UnitState) -> bytes:
@@ -95,14 +96,15 @@ def load_state(raw: bytes | None) -> UnitState:
     return UnitState() if raw is None else _state_decoder.decode(raw)
 
 
-def dump_rollup(message: RollupMessage) -> bytes:
-    """Serialise a rollup message."""
-    return _rollup_encoder.encode(message)
+def dump_rollups(messages: list[RollupMessage]) -> bytes:
+    """Serialise one child's rollup messages of a batch as one Kafka message (a JSON array)."""
+    return _rollup_encoder.encode(messages)
 
 
-def load_rollup(raw: bytes) -> RollupMessage:
-    """Deserialise a rollup message."""
-    return _rollup_decoder.decode(raw)
+def load_rollups(raw: bytes) -> list[RollupMessage]:
+    """Deserialise a Kafka message of the rollup topic: a JSON array of rollup messages, or a single one."""
+    decoded = _rollup_decoder.decode(raw)
+    return [decoded] if isinstance(decoded, RollupMessage) else decoded
 
 
 def key(code: str, period: int) -> str:
@@ -170,14 +172,30 @@ def inputs(
     day: dt.date,
     own: tuple[dict[str, float], dict[str, dt.datetime]] | None = None,
 ) -> Inputs:
-    """The unit's inputs for ``indicator``: its own values combined with its children's (valid on ``day``)."""
-    values, seen = own if own is not None else own_values(state, period)
-    children = state.children.get(key(indicator.code, period), {})
-    below = [
-        (c.numerator, c.denominator, c.seen)
-        for child in catalog.children_on(unit, day)
-        if (c := children.get(child)) is not None
-    ]
+    """The unit's inputs for ``indicator``: its own values combined with its children's (valid on ``day``).
+
+    ``own`` is :func:`own_values`, for a caller that needs many indicators of one state; without it only the
+    indicator's own metrics are looked up (the rest of the unit's values would not count anyway).
+    """
+    if own is None:
+        values: dict[str, float] = {}
+        seen: dict[str, dt.datetime] = {}
+        for metric in indicator.metrics:
+            if (cell := state.own.get(key(metric, period))) is not None:
+                values[metric], seen[metric] = cell.value, cell.ts
+    else:
+        values, seen = own
+    children = state.children.get(key(indicator.code, period))
+    # Without any child's inputs there is nothing to look up (most units have no children at all).
+    below = (
+        [
+            (c.numerator, c.denominator, c.seen)
+            for child in catalog.children_on(unit, day)
+            if (c := children.get(child)) is not None
+        ]
+        if children
+        else []
+    )
     return combine(indicator, values, seen, below)
 
 

@@ -40,4 +40,8 @@ def run(
     )
     worker_config.data_dir.mkdir(parents=True, exist_ok=True)
     app = create_app(worker_config, config.catalog())
-    faust.Worker(app, loglevel=loglevel).execute_from_commandline()
+    worker = faust.Worker(app, loglevel=loglevel)
+    # Faust's terminal spinner turns with every log record, so it sets the root logger to DEBUG: every debug
+    # call of Faust and aiokafka (several per message sent) would then build a record only to drop it.
+    worker.spinner = None
+    worker.execute_from_commandline()

@@ -1,11 +1,12 @@
 import datetime as dt
 
+import msgspec
 import pytest
 
 from index_engine.catalog import load_catalog
 from index_engine.observation import Observation, encode_observation
 from streams.processor import BatchProcessor, Message
-from streams.state import UnitState, load_rollup
+from streams.state import RollupMessage, UnitState, dump_rollups, load_rollups
 
 CATALOG = load_catalog()
 NOW = dt.datetime(2023, 7, 1, tzinfo=dt.UTC)
@@ -40,7 +41,7 @@ def test_a_batch_yields_indicator_rows_and_rollups_to_the_parent(processor: Batc
         ("CQS-04", "HALONG", 75.0, 150.0, 200.0),
     ]
     assert {parent for parent, _ in result.rollups} == {"QN"}
-    sent = [load_rollup(raw) for _, raw in result.rollups]
+    sent = [m for _, raw in result.rollups for m in load_rollups(raw)]
     assert [(m.child, m.indicator, m.numerator, m.denominator) for m in sent] == [("HALONG", "CQS-04", 150, 200)]
 
 
@@ -76,3 +77,45 @@ def test_bad_messages_become_dead_letters_and_valid_neighbours_are_kept(
 def test_a_rollup_for_an_unknown_unit_is_a_dead_letter(processor: BatchProcessor) -> None:
     result = processor.process([message(b"not json", key=b"QN", topic="rollup")], lambda u: UnitState(), NOW)
     assert [d.reason for d in result.dead_letters] == ["bad_rollup"]
+
+
+def test_one_rollup_message_per_child_and_batch_carries_every_changed_indicator(processor: BatchProcessor) -> None:
+    result = processor.process(
+        [
+            message(observation("dossier.processed", 200)),
+            message(observation("dossier.processed_online", 150)),
+            message(observation("dossier.processed", 90, unit="CAMPHA"), key=b"CAMPHA"),
+        ],
+        lambda unit: UnitState(),
+        NOW,
+    )
+    assert sorted(parent for parent, _ in result.rollups) == ["QN", "QN"]
+    children = sorted((m.child, m.indicator) for _, raw in result.rollups for m in load_rollups(raw))
+    assert children == [("CAMPHA", "CQS-04"), ("HALONG", "CQS-04")]
+
+
+def test_a_single_rollup_message_of_the_earlier_format_is_still_read(processor: BatchProcessor) -> None:
+    first = processor.process(
+        [message(observation("dossier.processed", 200)), message(observation("dossier.processed_online", 50))],
+        lambda u: UnitState(),
+        NOW,
+    )
+    ((parent, raw),) = first.rollups
+    (single,) = load_rollups(raw)
+    old = msgspec.json.encode(single)
+    assert load_rollups(old) == [single]
+    result = processor.process([message(old, key=parent.encode(), topic="rollup")], lambda u: UnitState(), NOW)
+    assert [(r.unit_code, r.numerator, r.denominator, r.value) for r in result.rows] == [("QN", 50, 200, 25.0)]
+
+
+def test_a_rollup_message_with_an_unknown_indicator_is_a_dead_letter_as_a_whole(processor: BatchProcessor) -> None:
+    good = RollupMessage(
+        child="HALONG", indicator="CQS-04", period=2023, version=1, ts=T0, numerator=1, denominator=2, seen=T0
+    )
+    bad = msgspec.structs.replace(good, indicator="NO-SUCH")
+    result = processor.process(
+        [message(dump_rollups([good, bad]), key=b"QN", topic="rollup")], lambda u: UnitState(), NOW
+    )
+    assert [d.reason for d in result.dead_letters] == ["bad_rollup"]
+    assert result.rows == []
+    assert result.states == {}
