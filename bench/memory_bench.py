@@ -17,6 +17,7 @@ import uuid
 from pathlib import Path
 
 from common import (
+    MESSAGES,
     Result,
     Worker,
     create_topics,
@@ -64,11 +65,13 @@ def run(events: int = 10_000, minutes: float = 1.0, rate: float = 200.0, units: 
                             open_loop(s.bootstrap, topics.observations, catalog, rate, minutes * 60, "soak")
                         )
                         while not task.done():
+                            worker.metrics(MESSAGES)  # fails the run, with the worker's log, if it stopped
                             samples.append(worker.rss())
                             await asyncio.sleep(5)
                         return task.result()
 
                     asyncio.run(soak())
+                    worker.metrics(MESSAGES)  # raises with the worker's log if it stopped during the soak
                     samples.append(worker.rss())
             finally:
                 worker.stop()

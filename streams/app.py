@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import faust
 from aiokafka import TopicPartition
@@ -39,6 +39,9 @@ from streams.topics import Topics
 from streams.watchdog import STALLED_EXIT_CODE, StallWatch
 
 log = logging.getLogger(__name__)
+
+STATE_MESSAGE_LIMIT: Final = 8 * 1024 * 1024
+"""Largest unit state the changelog topic accepts (a parent with 500 children keeps ~0.6 MB per period)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,8 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
         value_serializer="raw",
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        # A parent's state holds its children's inputs: let it grow past Kafka's default 1 MB per message.
+        producer_max_request_size=STATE_MESSAGE_LIMIT,
         web_enabled=True,
         web_host=config.web_host,
         web_port=config.web_port,
@@ -104,6 +109,7 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
         # bytes keys and values are stored as they are ("raw"): the state has its own msgpack codec.
         key_type=bytes,
         value_type=bytes,
+        extra_topic_configs={"max.message.bytes": str(STATE_MESSAGE_LIMIT)},
     )
     processor = BatchProcessor(catalog, rollup_topic=topics.rollup)
     sink = PostgresSink(
