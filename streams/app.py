@@ -41,7 +41,7 @@ from streams.watchdog import STALLED_EXIT_CODE, StallWatch
 log = logging.getLogger(__name__)
 
 STATE_MESSAGE_LIMIT: Final = 8 * 1024 * 1024
-"""Largest unit state the changelog topic accepts (a parent with 500 children keeps ~0.6 MB per period)."""
+"""Largest unit state the changelog topic accepts; a parent's state grows with its children and periods."""
 
 
 @dataclass(frozen=True)
