@@ -26,7 +26,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import CollectorRegistry, generate_latest
 
 from index_engine.catalog import Catalog
-from streams.consumer import Transport, describe
+from streams.consumer import Transport, describe, label
 from streams.evaluation import Alert
 from streams.metrics import WorkerMetrics
 from streams.processor import BatchProcessor, BatchResult, Message
@@ -224,7 +224,7 @@ def create_app(config: WorkerConfig, catalog: Catalog, registry: CollectorRegist
             log.error(
                 "partitions %s are behind and have not moved for %d checks while the worker was idle; "
                 "exiting with code %d so that the supervisor restarts the worker; consumer: %s",
-                sorted(f"{tp.topic}/{tp.partition}" for tp in stalled),
+                sorted(label(tp) for tp in stalled),
                 config.stall_patience,
                 STALLED_EXIT_CODE,
                 await describe(app.consumer, stalled),

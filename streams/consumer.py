@@ -42,6 +42,11 @@ log = logging.getLogger(__name__)
 RecordMap = Mapping[TP, list[Any]]
 
 
+def label(tp: TP) -> str:
+    """``topic/partition``, as logs name a partition."""
+    return f"{tp.topic}/{tp.partition}"
+
+
 def fetched_spans(records: RecordMap) -> dict[TP, tuple[int, int]]:
     """First and last offset fetched per partition."""
     return {tp: (batch[0].offset, batch[-1].offset) for tp, batch in records.items() if batch}
@@ -140,10 +145,9 @@ class Consumer(faust_aiokafka.Consumer):
             moved = await self._thread.call_thread(rewind, self._thread._ensure_consumer(), skipped)
             for tp, offset in moved.items():
                 log.warning(
-                    "records of %s/%d from offset %d were fetched during a rebalance and not delivered; "
+                    "records of %s from offset %d were fetched during a rebalance and not delivered; "
                     "fetching them again",
-                    tp.topic,
-                    tp.partition,
+                    label(tp),
                     offset,
                 )
 
@@ -159,14 +163,14 @@ async def describe(consumer: Any, tps: list[TP]) -> dict[str, object]:
     positions = {}
     for tp in tps:
         try:
-            positions[f"{tp.topic}/{tp.partition}"] = await consumer.position(tp)
+            positions[label(tp)] = await consumer.position(tp)
         except Exception as exc:  # a description, never a failure
-            positions[f"{tp.topic}/{tp.partition}"] = repr(exc)
+            positions[label(tp)] = repr(exc)
     return {
         "flow_active": consumer.flow_active,
-        "active": sorted(f"{tp.topic}/{tp.partition}" for tp in consumer._active_partitions or ()),
-        "paused": sorted(f"{tp.topic}/{tp.partition}" for tp in consumer._paused_partitions),
-        "buffered": sorted(f"{tp.topic}/{tp.partition}" for tp in consumer._buffered_partitions),
-        "read_offsets": {f"{tp.topic}/{tp.partition}": consumer._read_offset.get(tp) for tp in tps},
+        "active": sorted(label(tp) for tp in consumer._active_partitions or ()),
+        "paused": sorted(label(tp) for tp in consumer._paused_partitions),
+        "buffered": sorted(label(tp) for tp in consumer._buffered_partitions),
+        "read_offsets": {label(tp): consumer._read_offset.get(tp) for tp in tps},
         "positions": positions,
     }

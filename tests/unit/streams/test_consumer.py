@@ -2,7 +2,7 @@ from dataclasses import dataclass
 
 from faust.types import TP
 
-from streams.consumer import acknowledged_from, fetched_spans, first_undelivered
+from streams.consumer import acknowledged_from, fetched_spans, first_undelivered, label
 
 P0, P1, P2 = (TP("qndti.observations", n) for n in range(3))
 
@@ -38,3 +38,7 @@ def test_a_commit_waits_for_the_offset_after_the_committed_one() -> None:
     assert not acknowledged_from([127, 126], 125)
     # A partition with nothing committed and nothing fetched yet has nothing to wait for.
     assert acknowledged_from([3, 4], None)
+
+
+def test_logs_name_a_partition_topic_slash_number() -> None:
+    assert label(P2) == "qndti.observations/2"
