@@ -18,8 +18,7 @@ COPY connectors ./connectors
 COPY streams ./streams
 COPY grafana ./grafana
 COPY qndti ./qndti
-# The rocksdb extra brings the RocksDB table store that production workers use (QNDTI_WORKER_STORE=rocksdb://).
-RUN /opt/qndti/bin/pip install ".[rocksdb]" \
+RUN /opt/qndti/bin/pip install . \
  && find /opt/qndti -name '__pycache__' -type d -prune -exec rm -rf {} +
 
 FROM ${PYTHON_IMAGE} AS runtime
@@ -33,7 +32,6 @@ ENV PATH=/opt/qndti/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     QNDTI_STACK_DIR=/var/lib/qndti \
-    QNDTI_WORKER_STORE=rocksdb:// \
     QNDTI_WORKER_WEB_HOST=0.0.0.0 \
     QNDTI_CONNECTORS_WEB_HOST=0.0.0.0
 WORKDIR /var/lib/qndti

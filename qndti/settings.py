@@ -29,17 +29,20 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = Field(None, description="PostgreSQL URL; default: the local stack's.")
     partitions: int = Field(4, ge=1, description="Partitions of the service's topics.")
     topic_prefix: str = Field("qndti", description="Prefix of every topic name.")
-    worker_id: str = Field("qndti-worker", description="Faust application id (the consumer group).")
+    worker_id: str = Field("qndti-worker", description="The workers' consumer group (offsets are kept under it).")
     worker_web_host: str = Field("127.0.0.1", description="Address of the worker's /metrics and /healthz.")
     worker_web_port: int = Field(6066, description="Port of the worker's /metrics and /healthz.")
     worker_batch_size: int = Field(20_000, ge=1, description="Most messages the worker takes in one batch.")
-    worker_batch_within: float = Field(0.5, gt=0, description="Seconds the worker waits to fill a batch.")
-    store_observations: bool = Field(True, description="Keep every accepted observation in dti.observation.")
-    worker_exit_on_stall: bool = Field(
-        True, description="Exit (code 75) when an assigned partition stalls, for the supervisor to restart."
+    worker_batch_within: float = Field(
+        0.5, gt=0, description="Seconds a worker's fetch waits for records when none are waiting."
     )
-    worker_stall_patience: int = Field(3, ge=1, description="10-second checks a partition may stall before that.")
-    worker_store: str = Field("memory://", description="Faust table store: memory:// or rocksdb://.")
+    worker_stale_interval: float = Field(
+        300.0, gt=0, description="Seconds between two wall-clock sweeps (stale data, expected values)."
+    )
+    worker_retry_budget: float = Field(
+        120.0, gt=0, description="Seconds of database or broker errors a worker rides out before it exits (code 1)."
+    )
+    store_observations: bool = Field(True, description="Keep every accepted observation in dti.observation.")
     catalog_root: Path | None = Field(None, description="Folder of catalog versions; default: the bundled catalogs.")
     catalog_version: str | None = Field(None, description="Catalog version to load; default: the current one.")
     bucket_minutes: int = Field(60, ge=1, description="Width of the indicator time buckets.")

@@ -36,19 +36,23 @@ class WorkerMetrics:
         )
         self.batch_stage = Histogram(
             "qndti_worker_batch_stage_seconds",
-            "Time per batch in each stage of the agent.",
+            "Time per batch in each stage of the worker (wait, load, process, send, commit, metrics).",
             ["stage"],
             buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=registry,
         )
         self.sink_rows = Counter(
-            "qndti_sink_rows_total", "Indicator rows upserted into the database.", registry=registry
+            "qndti_sink_rows_total", "Rows upserted into the database with the batches.", registry=registry
         )
         self.sink_seconds = Histogram(
-            "qndti_sink_batch_duration_seconds", "Time to write one batch to the database.", registry=registry
+            "qndti_sink_batch_duration_seconds",
+            "Time to commit one batch (rows, state, offsets).",
+            registry=registry,
         )
         self.sink_retries = Counter(
-            "qndti_sink_retries_total", "Database writes retried after an error.", registry=registry
+            "qndti_sink_retries_total",
+            "Steps tried again after a database or broker error.",
+            registry=registry,
         )
         self.latency = Histogram(
             "qndti_processing_latency_seconds",
@@ -57,7 +61,9 @@ class WorkerMetrics:
             registry=registry,
         )
         self.state_writes = Counter(
-            "qndti_worker_state_writes_total", "Unit-state writes to the table changelog.", registry=registry
+            "qndti_worker_state_writes_total",
+            "Unit-state rows written with the batches.",
+            registry=registry,
         )
         self.alerts = Counter(
             "qndti_worker_alerts_total",
@@ -83,9 +89,9 @@ class WorkerMetrics:
             ["topic", "partition"],
             registry=registry,
         )
-        self.stall_recoveries = Counter(
-            "qndti_worker_stall_recoveries_total",
-            "Assigned partitions found behind and not moving, then revived.",
+        self.commit_conflicts = Counter(
+            "qndti_worker_commit_conflicts_total",
+            "Batches rolled back because another worker had committed their partitions or delta ids first.",
             registry=registry,
         )
         self._shown: dict[tuple[str, str], tuple[float | None, Status]] = {}

@@ -1,15 +1,16 @@
 """One batch of messages in, state changes and outputs out: the worker's logic without Faust or I/O.
 
 Messages come from two co-partitioned topics keyed by unit code: ``qndti.observations`` (Observation v1 from
-connectors) and ``qndti.rollup`` (children's indicator inputs sent to their parent). The agent in
-:mod:`streams.app` feeds batches here and writes what comes back: indicator rows, scorecards and alerts for the
-sink, table states, rollup messages and dead letters.
+connectors) and ``qndti.rollup`` (children's indicator inputs sent to their parent). The worker
+(:mod:`streams.worker`) feeds batches here and writes what comes back: indicator rows, scorecards and alerts, the
+changed unit states, rollup messages and dead letters. Delta observations whose id was counted before (the
+``counted`` ids the worker read from the database) or earlier in the same batch are accepted and change nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 import msgspec
@@ -45,6 +46,8 @@ class Message:
     value: bytes
     partition: int = 0
     offset: int = 0
+    timestamp: dt.datetime = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    """The message's own time (Kafka's timestamp): dead letters are keyed by it with the origin."""
 
     @property
     def origin(self) -> str:
@@ -74,7 +77,15 @@ class BatchResult:
     observations: list[Observation] = field(default_factory=list)
     scorecards: list[Scorecard] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
+    delta_ids: list[tuple[str, str]] = field(default_factory=list)
+    """Id and unit of each delta observation counted by this batch (stored in the same transaction)."""
     accepted: int = 0
+    repeated: int = 0
+    """Delta observations whose id was already counted."""
+
+
+Decoded = Observation | list[RollupMessage] | DeadLetter
+"""A message after decoding: an observation, a child's contributions, or the reason it was rejected."""
 
 
 class BatchProcessor:
@@ -87,13 +98,42 @@ class BatchProcessor:
         # Looked up once per observation: computed once here rather than by scanning every indicator.
         self._reading = {code: catalog.indicators_reading(code) for code in catalog.metrics}
 
-    def process(self, messages: Sequence[Message], load: Callable[[str], UnitState], now: dt.datetime) -> BatchResult:
-        """Apply ``messages`` in order; ``load`` returns the stored state of a unit, ``now`` is the aware time."""
+    def process(
+        self,
+        messages: Sequence[Message],
+        load: Callable[[str], UnitState],
+        now: dt.datetime,
+        counted: Collection[str] = (),
+    ) -> BatchResult:
+        """Decode and apply ``messages`` in order (see :meth:`decode` and :meth:`apply`)."""
+        return self.apply(self.decode(messages, now), load, counted)
+
+    def decode(self, messages: Sequence[Message], now: dt.datetime) -> list[tuple[Message, Decoded]]:
+        """Decode and validate each message; ``now`` (aware) bounds how far in the future an observation may be."""
+        return [(message, self._decode(message, now)) for message in messages]
+
+    def apply(
+        self,
+        decoded: Sequence[tuple[Message, Decoded]],
+        load: Callable[[str], UnitState],
+        counted: Collection[str] = (),
+    ) -> BatchResult:
+        """Apply decoded messages in order; ``load`` returns the stored state of a unit.
+
+        ``counted`` holds delta ids counted by earlier batches: those observations change nothing.
+        """
         result = BatchResult()
         changed: dict[str, set[IndicatorKey]] = {}
         rolled_up: dict[str, set[IndicatorKey]] = {}
-        for message in messages:
-            applied = self._apply(message, result, load, now)
+        seen = set(counted)
+        for message, item in decoded:
+            if isinstance(item, DeadLetter):
+                result.dead_letters.append(item)
+                continue
+            if isinstance(item, Observation):
+                applied = self._observe(item, result, load, seen)
+            else:
+                applied = self._contribute((message.key or b"").decode(), item, result, load)
             if applied is None:
                 continue
             unit, touched = applied
@@ -118,18 +158,15 @@ class BatchProcessor:
             state = result.states[unit] = load(unit)
         return state
 
-    def _apply(
-        self, message: Message, result: BatchResult, load: Callable[[str], UnitState], now: dt.datetime
-    ) -> tuple[str, list[IndicatorKey]] | None:
-        def reject(reason: str, detail: str) -> None:
-            result.dead_letters.append(DeadLetter(message.key, message.value, reason, detail, message))
+    def _decode(self, message: Message, now: dt.datetime) -> Decoded:
+        def reject(reason: str, detail: str) -> DeadLetter:
+            return DeadLetter(message.key, message.value, reason, detail, message)
 
         if message.topic == self.rollup_topic:
             try:
                 contributions = load_rollups(message.value)
             except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-                reject("bad_rollup", str(exc))
-                return None
+                return reject("bad_rollup", str(exc))
             parent = (message.key or b"").decode("utf-8", "replace")
             for contribution in contributions:
                 if (
@@ -137,28 +174,43 @@ class BatchProcessor:
                     or contribution.child not in self.catalog.units
                     or contribution.indicator not in self.catalog.indicators
                 ):
-                    reject("bad_rollup", f"unit {parent!r}, child or indicator {contribution.indicator!r} is unknown")
-                    return None
-            if not contributions:
-                return None
-            state = self._state(parent, result, load)
-            changed = [key for c in contributions if (key := apply_contribution(state, c)) is not None]
-            return (parent, changed) if changed else None
+                    return reject(
+                        "bad_rollup", f"unit {parent!r}, child or indicator {contribution.indicator!r} is unknown"
+                    )
+            return contributions
         try:
             obs = decode_observation(message.value, self.catalog, now)
         except InvalidObservation as exc:
-            reject(exc.reason, exc.detail)
-            return None
+            return reject(exc.reason, exc.detail)
         if message.key is not None and message.key != obs.unit.encode():
-            reject("key_mismatch", f"message key {message.key!r} is not the unit code {obs.unit!r}")
-            return None
+            return reject("key_mismatch", f"message key {message.key!r} is not the unit code {obs.unit!r}")
+        return obs
+
+    def _observe(
+        self, obs: Observation, result: BatchResult, load: Callable[[str], UnitState], seen: set[str]
+    ) -> tuple[str, list[IndicatorKey]] | None:
         result.accepted += 1
+        if obs.kind == "delta":
+            if obs.id in seen:
+                result.repeated += 1
+                return None
+            seen.add(obs.id)
+            result.delta_ids.append((obs.id, obs.unit))
         result.observations.append(obs)
         changed_metric = apply_observation(self._state(obs.unit, result, load), obs)
         if changed_metric is None:
             return None
         metric, period = changed_metric
         return obs.unit, [(i.code, period) for i in self._reading[metric]]
+
+    def _contribute(
+        self, parent: str, contributions: list[RollupMessage], result: BatchResult, load: Callable[[str], UnitState]
+    ) -> tuple[str, list[IndicatorKey]] | None:
+        if not contributions:
+            return None
+        state = self._state(parent, result, load)
+        changed = [key for c in contributions if (key := apply_contribution(state, c)) is not None]
+        return (parent, changed) if changed else None
 
     def _rows(self, unit: str, state: UnitState, touched: list[IndicatorKey], result: BatchResult) -> None:
         for code, period in touched:
@@ -211,7 +263,7 @@ class BatchProcessor:
         # As of the newest data the unit holds in the newest period it changed in, whatever arrived last.
         latest = latest_in(state, max(period for _, period in touched))
         if latest is not None:
-            card, alerts = evaluate_state(self.catalog, unit, state, latest)
+            card, alerts = evaluate_state(self.catalog, unit, state, latest, only={code for code, _ in touched})
             result.scorecards.append(card)
             result.alerts.extend(alerts)
 

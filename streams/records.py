@@ -5,7 +5,6 @@ Indicator values come from :mod:`streams.processor` directly.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 
 import msgspec
@@ -40,9 +39,11 @@ def scorecard_rows(catalog: Catalog, card: Scorecard, state: UnitState) -> Itera
     version = state.version
     for r in card.results:
         written = (r.status.value, r.score, r.value)
-        if state.written.get(r.indicator) == written:
+        memory = state.memory_of(r.indicator)
+        if memory.written == written:
             continue
-        state.written[r.indicator] = written
+        memory.written = written
+        state.changed_memory.add(r.indicator)
         yield StatusRow(
             indicator_code=r.indicator,
             unit_code=r.unit,
@@ -120,13 +121,13 @@ def observation_row(obs: Observation) -> ObservationRow:
     )
 
 
-def dead_letter_row(letter: DeadLetter, at: dt.datetime) -> DeadLetterRow:
-    """A dead letter as the database keeps it next to the dead-letter topic."""
+def dead_letter_row(letter: DeadLetter) -> DeadLetterRow:
+    """A dead letter as the database keeps it, keyed by its origin and the original message's time."""
     return DeadLetterRow(
         topic=letter.message.topic,
         partition=letter.message.partition,
         offset=letter.message.offset,
-        ts=at,
+        ts=letter.message.timestamp,
         reason=letter.reason,
         payload=letter.value,
         detail=letter.detail,

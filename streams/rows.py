@@ -123,5 +123,59 @@ class DeadLetterRow:
     detail: str = ""
 
 
-Row = IndicatorRow | MetricRow | StatusRow | UnitScoreRow | AlertRow | ObservationRow | DeadLetterRow
+@dataclass(frozen=True, slots=True)
+class DeltaIdRow:
+    """A delta observation's id, counted once: inserting an id that is already there fails the batch."""
+
+    id: str
+    unit_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class StateUnitRow:
+    """A unit's state version (``dti.state_unit``)."""
+
+    unit_code: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class StateCellRow:
+    """A unit's own metric value in a period (``dti.state_cell``)."""
+
+    unit_code: str
+    metric_code: str
+    period: int
+    ts: dt.datetime
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class StateContributionRow:
+    """A child's inputs for one indicator and period as its parent holds them (``dti.state_contribution``)."""
+
+    parent_code: str
+    indicator_code: str
+    period: int
+    child_code: str
+    version: int
+    ts: dt.datetime
+    numerator: float | None
+    denominator: float | None
+    seen: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StateIndicatorRow:
+    """An indicator's evaluation memory for a unit, msgpack-encoded (``dti.state_indicator``)."""
+
+    unit_code: str
+    indicator_code: str
+    memory: bytes
+
+
+StateRow = DeltaIdRow | StateUnitRow | StateCellRow | StateContributionRow | StateIndicatorRow
+"""A row of the worker's own state tables."""
+
+Row = IndicatorRow | MetricRow | StatusRow | UnitScoreRow | AlertRow | ObservationRow | DeadLetterRow | StateRow
 """Any row the sink writes."""

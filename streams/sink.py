@@ -17,12 +17,55 @@ from typing import Literal
 
 import psycopg
 
+from streams.errors import AlreadyCounted
 from streams.rows import IndicatorRow, Row
 from streams.tables import TABLES, Params, Table, bucket_of
 
-__all__ = ["PostgresSink", "SinkMode", "bucket_of", "latest_per_key"]
+__all__ = ["PostgresSink", "SinkMode", "bucket_of", "create_stages", "latest_per_key", "write_in"]
 
 SinkMode = Literal["copy", "plain"]
+Connection = psycopg.AsyncConnection[tuple[object, ...]]
+
+
+async def create_stages(conn: Connection) -> None:
+    """Create the session's staging tables (the COPY path); each commit empties them."""
+    async with conn.transaction():
+        for table in TABLES.values():
+            await conn.execute(table.create_stage())
+
+
+async def write_in(conn: Connection, rows: Sequence[Row], bucket: dt.timedelta, mode: SinkMode) -> int:
+    """Upsert rows of any types inside the caller's transaction; return the rows sent.
+
+    Within the call only the newest version of each key is sent, so the count can be below ``len(rows)``.
+    Raises :class:`~streams.errors.AlreadyCounted` when an exclusive table already held one of the keys.
+    """
+    groups: dict[type[Row], list[Row]] = {}
+    for row in rows:
+        groups.setdefault(type(row), []).append(row)
+    sent = 0
+    for kind, group in groups.items():
+        table = TABLES[kind]
+        params = table.batch(group, bucket)
+        written = await _send(conn, table, params, mode)
+        if table.exclusive and written != len(params):
+            raise AlreadyCounted(f"{len(params) - written} of {len(params)} keys already in {table.name}")
+        sent += len(params)
+    return sent
+
+
+async def _send(conn: Connection, table: Table, params: list[Params], mode: SinkMode) -> int:
+    """Write ``params`` to ``table``; return the rows the upsert inserted or updated."""
+    async with conn.cursor() as cur:
+        if mode == "plain":
+            await cur.executemany(table.upsert_values(), params)
+            return cur.rowcount
+        async with cur.copy(table.copy()) as copy:
+            copy.set_types(table.types)
+            for values in params:
+                await copy.write_row(values)
+        await cur.execute(table.upsert_staged())
+        return cur.rowcount
 
 
 def latest_per_key(rows: Sequence[IndicatorRow], bucket: dt.timedelta) -> list[IndicatorRow]:
@@ -61,16 +104,13 @@ class PostgresSink:
         self._max_backoff = max_backoff
         self._on_retry = on_retry
         self._mode = mode
-        self._conn: psycopg.AsyncConnection[tuple[object, ...]] | None = None
+        self._conn: Connection | None = None
 
-    async def _connection(self) -> psycopg.AsyncConnection[tuple[object, ...]]:
+    async def _connection(self) -> Connection:
         if self._conn is None or self._conn.closed:
             conn = await psycopg.AsyncConnection.connect(self._url, connect_timeout=5)
             if self._mode == "copy":
-                # Staging tables live as long as the session; each commit empties them.
-                async with conn.transaction():
-                    for table in TABLES.values():
-                        await conn.execute(table.create_stage())
+                await create_stages(conn)
             else:
                 conn.prepare_threshold = None
             self._conn = conn
@@ -85,20 +125,14 @@ class PostgresSink:
 
         Within the batch only the newest version of each key is sent, so the count can be below ``len(rows)``.
         """
-        groups: dict[type[Row], list[Row]] = {}
-        for row in rows:
-            groups.setdefault(type(row), []).append(row)
-        batches = [(TABLES[kind], TABLES[kind].batch(group, self._bucket)) for kind, group in groups.items()]
-        if not batches:
+        if not rows:
             return 0
         delay = 0.2
         while True:
             try:
                 conn = await self._connection()
                 async with conn.transaction():
-                    for table, params in batches:
-                        await self._send(conn, table, params)
-                return sum(len(params) for _, params in batches)
+                    return await write_in(conn, rows, self._bucket, self._mode)
             except psycopg.OperationalError as exc:
                 await self._drop()
                 if self._on_retry is not None:
@@ -106,19 +140,6 @@ class PostgresSink:
                 # Full jitter keeps several workers from hammering a database that is coming back.
                 await asyncio.sleep(random.uniform(0, delay))  # noqa: S311 - jitter, not cryptography
                 delay = min(delay * 2, self._max_backoff)
-
-    async def _send(
-        self, conn: psycopg.AsyncConnection[tuple[object, ...]], table: Table, params: list[Params]
-    ) -> None:
-        async with conn.cursor() as cur:
-            if self._mode == "plain":
-                await cur.executemany(table.upsert_values(), params)
-                return
-            async with cur.copy(table.copy()) as copy:
-                copy.set_types(table.types)
-                for values in params:
-                    await copy.write_row(values)
-            await cur.execute(table.upsert_staged())
 
     async def _drop(self) -> None:
         if self._conn is not None:

@@ -1,29 +1,36 @@
-"""Per-unit streaming state: metric cells from the unit's own observations and its children's indicator inputs.
+"""Per-unit streaming state: own metric cells, children's indicator inputs, evaluation memory per indicator.
 
-Every update is idempotent, so at-least-once delivery and replays cannot corrupt it:
+Stored as rows (:mod:`streams.store`); each part records what changed so that a batch writes only those rows.
+
+Every update is idempotent, so replays and repeated deliveries cannot corrupt it:
 
 - ``cumulative`` and ``gauge`` cells keep the observation with the newest ``ts`` (a tie keeps the first);
-- ``delta`` cells add each observation id once, into the period of the observation's event time;
+- ``delta`` cells add an observation's value into the period of its event time; that each id is added once is
+  the caller's job (the worker checks ids against ``dti.delta_id`` in the batch's transaction);
 - a child's contribution carries the child's state version, and only a newer version replaces an older one.
 
 Children send their parent an indicator's inputs (numerator, denominator, when last complete), and the parent
 combines them with its own metric values by :func:`index_engine.rollup.combine`: the same rule, in the same
 code, as the index engine's own rollup (own values win metric by metric; children count only where the
-indicator applies to them).
+indicator applies to them). Nothing here grows with the number of events: cells are per metric and period,
+contributions per child, indicator and period, and the daily history is capped.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Final
 
 import msgspec
 
-from index_engine.alerts import AlertState
+from index_engine.alerts import AlertKind, AlertState
 from index_engine.catalog import Catalog, Indicator
 from index_engine.observation import Observation
 from index_engine.periods import period_of
+from index_engine.results import IndicatorResult
 from index_engine.rollup import Inputs, combine
+from index_engine.status import Status
 
 MetricKey = tuple[str, int]
 """A metric code and a period (local year)."""
@@ -31,16 +38,20 @@ MetricKey = tuple[str, int]
 IndicatorKey = tuple[str, int]
 """An indicator code and a period (local year)."""
 
+ContributionKey = tuple[str, int, str]
+"""An indicator code, a period and a child unit code."""
 
-class Cell(msgspec.Struct, array_like=True):
+
+@dataclass(slots=True)
+class Cell:
     """One metric of one unit in one period, from the unit's own observations."""
 
     ts: dt.datetime
     value: float
-    ids: list[str] = []
 
 
-class Contribution(msgspec.Struct, array_like=True):
+@dataclass(frozen=True, slots=True)
+class Contribution:
     """A child's inputs for one indicator and period, as the child last published them."""
 
     version: int
@@ -50,20 +61,58 @@ class Contribution(msgspec.Struct, array_like=True):
     seen: dt.datetime | None
 
 
-class UnitState(msgspec.Struct):
-    """Everything the worker keeps about one unit; the value of the Faust table keyed by unit code."""
+class Memory(msgspec.Struct, kw_only=True):
+    """What the evaluation keeps for one indicator of one unit between evaluations (``dti.state_indicator``)."""
+
+    history: dict[int, list[tuple[dt.datetime, float]]] = {}
+    """Daily values by period, for the projected end value (capped)."""
+    settled: Status | None = None
+    pending: Status | None = None
+    open: list[AlertKind] = []
+    written: tuple[str, float | None, float | None] | None = None
+    """Status, score and value of the last status row written."""
+    result: IndicatorResult | None = None
+    """The last evaluation: reused for the pillar and index scores while the indicator's inputs do not change."""
+
+    def alert_state(self) -> AlertState:
+        """The alert hysteresis as the index engine takes it."""
+        return AlertState(settled=self.settled, pending=self.pending, open=frozenset(self.open))
+
+    def set_alert_state(self, state: AlertState) -> None:
+        """Keep the hysteresis the index engine returned."""
+        self.settled, self.pending, self.open = state.settled, state.pending, sorted(state.open)
+
+
+@dataclass(slots=True)
+class UnitState:
+    """Everything the worker keeps about one unit, and which parts a batch changed."""
 
     version: int = 0
-    own: dict[str, Cell] = {}
-    """Own metric cells by ``metric|period``."""
-    children: dict[str, dict[str, Contribution]] = {}
-    """Children's inputs by ``indicator|period``, then by child code."""
-    history: dict[str, list[tuple[dt.datetime, float]]] = {}
-    """Daily indicator values by ``indicator|period``, for the projected end value."""
-    alerts: dict[str, AlertState] = {}
-    """Alert hysteresis by indicator code."""
-    written: dict[str, tuple[str, float | None, float | None]] = {}
-    """Status, score and value of the last status row written, by indicator code."""
+    own: dict[MetricKey, Cell] = field(default_factory=dict)
+    children: dict[IndicatorKey, dict[str, Contribution]] = field(default_factory=dict)
+    memory: dict[str, Memory] = field(default_factory=dict)
+    """Evaluation memory by indicator code."""
+    changed_cells: set[MetricKey] = field(default_factory=set)
+    changed_contributions: set[ContributionKey] = field(default_factory=set)
+    changed_memory: set[str] = field(default_factory=set)
+
+    def memory_of(self, indicator: str) -> Memory:
+        """The indicator's memory, made empty on first use."""
+        kept = self.memory.get(indicator)
+        if kept is None:
+            kept = self.memory[indicator] = Memory()
+        return kept
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything changed since the rows were last written."""
+        return bool(self.changed_cells or self.changed_contributions or self.changed_memory)
+
+    def mark_written(self) -> None:
+        """Forget what changed: its rows are committed."""
+        self.changed_cells.clear()
+        self.changed_contributions.clear()
+        self.changed_memory.clear()
 
 
 class RollupMessage(msgspec.Struct, frozen=True, kw_only=True):
@@ -79,21 +128,11 @@ class RollupMessage(msgspec.Struct, frozen=True, kw_only=True):
     seen: dt.datetime | None
 
 
-_state_encoder: Final = msgspec.msgpack.Encoder()
-_state_decoder: Final = msgspec.msgpack.Decoder(UnitState)
 _rollup_encoder: Final = msgspec.json.Encoder()
 # One message (the format before messages were grouped per child and batch) or a list of them.
 _rollup_decoder: Final = msgspec.json.Decoder(RollupMessage | list[RollupMessage])
-
-
-def dump_state(state: UnitState) -> bytes:
-    """Serialise a unit's state for the table changelog."""
-    return _state_encoder.encode(state)
-
-
-def load_state(raw: bytes | None) -> UnitState:
-    """Deserialise a unit's state; ``None`` is a unit never seen."""
-    return UnitState() if raw is None else _state_decoder.decode(raw)
+_memory_encoder: Final = msgspec.msgpack.Encoder()
+_memory_decoder: Final = msgspec.msgpack.Decoder(Memory)
 
 
 def dump_rollups(messages: list[RollupMessage]) -> bytes:
@@ -107,23 +146,27 @@ def load_rollups(raw: bytes) -> list[RollupMessage]:
     return [decoded] if isinstance(decoded, RollupMessage) else decoded
 
 
-def key(code: str, period: int) -> str:
-    """The state key of a metric or indicator in a period."""
-    return f"{code}|{period}"
+def dump_memory(memory: Memory) -> bytes:
+    """Serialise an indicator's memory for ``dti.state_indicator``."""
+    return _memory_encoder.encode(memory)
+
+
+def load_memory(raw: bytes) -> Memory:
+    """Deserialise an indicator's memory."""
+    return _memory_decoder.decode(raw)
 
 
 def apply_observation(state: UnitState, obs: Observation) -> MetricKey | None:
-    """Fold one observation into its unit's state; return the changed metric key, or None if nothing changed."""
-    period = period_of(obs.ts)
-    cell_key = key(obs.metric, period)
+    """Fold one observation into its unit's state; return the changed metric key, or None if nothing changed.
+
+    A delta is added whatever its id: the caller passes each delta id once.
+    """
+    cell_key = (obs.metric, period_of(obs.ts))
     cell = state.own.get(cell_key)
     if obs.kind == "delta":
         if cell is None:
-            state.own[cell_key] = Cell(ts=obs.ts, value=obs.value, ids=[obs.id])
-        elif obs.id in cell.ids:
-            return None
+            state.own[cell_key] = Cell(ts=obs.ts, value=obs.value)
         else:
-            cell.ids.append(obs.id)
             cell.value += obs.value
             cell.ts = max(cell.ts, obs.ts)
     elif cell is None or obs.ts > cell.ts:
@@ -131,12 +174,14 @@ def apply_observation(state: UnitState, obs: Observation) -> MetricKey | None:
     else:
         return None
     state.version += 1
-    return obs.metric, period
+    state.changed_cells.add(cell_key)
+    return cell_key
 
 
 def apply_contribution(state: UnitState, message: RollupMessage) -> IndicatorKey | None:
     """Fold a child's inputs into its parent's state; return the changed indicator key or None."""
-    by_child = state.children.setdefault(key(message.indicator, message.period), {})
+    indicator_key = (message.indicator, message.period)
+    by_child = state.children.setdefault(indicator_key, {})
     current = by_child.get(message.child)
     if current is not None and current.version >= message.version:
         return None
@@ -148,17 +193,16 @@ def apply_contribution(state: UnitState, message: RollupMessage) -> IndicatorKey
         seen=message.seen,
     )
     state.version += 1
-    return message.indicator, message.period
+    state.changed_contributions.add((message.indicator, message.period, message.child))
+    return indicator_key
 
 
 def own_values(state: UnitState, period: int) -> tuple[dict[str, float], dict[str, dt.datetime]]:
     """The unit's own metric values and their times in ``period``."""
     values: dict[str, float] = {}
     seen: dict[str, dt.datetime] = {}
-    suffix = f"|{period}"
-    for cell_key, cell in state.own.items():
-        if cell_key.endswith(suffix):
-            metric = cell_key[: -len(suffix)]
+    for (metric, cell_period), cell in state.own.items():
+        if cell_period == period:
             values[metric], seen[metric] = cell.value, cell.ts
     return values, seen
 
@@ -170,22 +214,14 @@ def inputs(
     indicator: Indicator,
     period: int,
     day: dt.date,
-    own: tuple[dict[str, float], dict[str, dt.datetime]] | None = None,
 ) -> Inputs:
-    """The unit's inputs for ``indicator``: its own values combined with its children's (valid on ``day``).
-
-    ``own`` is :func:`own_values`, for a caller that needs many indicators of one state; without it only the
-    indicator's own metrics are looked up (the rest of the unit's values would not count anyway).
-    """
-    if own is None:
-        values: dict[str, float] = {}
-        seen: dict[str, dt.datetime] = {}
-        for metric in indicator.metrics:
-            if (cell := state.own.get(key(metric, period))) is not None:
-                values[metric], seen[metric] = cell.value, cell.ts
-    else:
-        values, seen = own
-    children = state.children.get(key(indicator.code, period))
+    """The unit's inputs for ``indicator``: its own values combined with its children's (valid on ``day``)."""
+    values: dict[str, float] = {}
+    seen: dict[str, dt.datetime] = {}
+    for metric in indicator.metrics:
+        if (cell := state.own.get((metric, period))) is not None:
+            values[metric], seen[metric] = cell.value, cell.ts
+    children = state.children.get((indicator.code, period))
     # Without any child's inputs there is nothing to look up (most units have no children at all).
     below = (
         [
@@ -201,14 +237,13 @@ def inputs(
 
 def newest(state: UnitState, indicator: Indicator, period: int) -> dt.datetime | None:
     """The newest time of any data behind the unit's ``indicator`` in ``period``."""
-    times = [cell.ts for m in indicator.metrics if (cell := state.own.get(key(m, period))) is not None]
-    times.extend(c.ts for c in state.children.get(key(indicator.code, period), {}).values())
+    times = [cell.ts for m in indicator.metrics if (cell := state.own.get((m, period))) is not None]
+    times.extend(c.ts for c in state.children.get((indicator.code, period), {}).values())
     return max(times, default=None)
 
 
 def latest_in(state: UnitState, period: int) -> dt.datetime | None:
     """The newest time of any data the unit holds for ``period``: the moment it is evaluated at."""
-    suffix = f"|{period}"
-    times = [cell.ts for k, cell in state.own.items() if k.endswith(suffix)]
-    times.extend(c.ts for k, by_child in state.children.items() if k.endswith(suffix) for c in by_child.values())
+    times = [cell.ts for (_, p), cell in state.own.items() if p == period]
+    times.extend(c.ts for (_, p), by_child in state.children.items() if p == period for c in by_child.values())
     return max(times, default=None)

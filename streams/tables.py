@@ -15,10 +15,15 @@ from typing import Any
 from streams.rows import (
     AlertRow,
     DeadLetterRow,
+    DeltaIdRow,
     IndicatorRow,
     MetricRow,
     ObservationRow,
     Row,
+    StateCellRow,
+    StateContributionRow,
+    StateIndicatorRow,
+    StateUnitRow,
     StatusRow,
     UnitScoreRow,
 )
@@ -38,6 +43,7 @@ class Table:
     """One table the sink writes, and how a row becomes its parameters.
 
     ``params`` returns the values of ``columns`` in order; its leading values are the conflict ``key``.
+    ``exclusive`` tables take new keys only: a key already stored means the batch was applied before.
     """
 
     name: str
@@ -47,6 +53,7 @@ class Table:
     versioned: bool = True
     updates: bool = True
     stamped: bool = True
+    exclusive: bool = False
 
     @property
     def stage(self) -> str:
@@ -190,6 +197,36 @@ def _dead_letter(r: DeadLetterRow, _: dt.timedelta) -> Params:
     return (r.topic, r.partition, r.offset, r.ts, r.reason, r.detail, r.payload)
 
 
+def _delta_id(r: DeltaIdRow, _: dt.timedelta) -> Params:
+    return (r.id, r.unit_code)
+
+
+def _state_unit(r: StateUnitRow, _: dt.timedelta) -> Params:
+    return (r.unit_code, r.version)
+
+
+def _state_cell(r: StateCellRow, _: dt.timedelta) -> Params:
+    return (r.unit_code, r.metric_code, r.period, r.ts, r.value)
+
+
+def _state_contribution(r: StateContributionRow, _: dt.timedelta) -> Params:
+    return (
+        r.parent_code,
+        r.indicator_code,
+        r.period,
+        r.child_code,
+        r.version,
+        r.ts,
+        r.numerator,
+        r.denominator,
+        r.seen,
+    )
+
+
+def _state_indicator(r: StateIndicatorRow, _: dt.timedelta) -> Params:
+    return (r.unit_code, r.indicator_code, r.memory)
+
+
 _TEXT, _TS, _INT, _BIGINT, _FLOAT, _BOOL = "text", "timestamptz", "int4", "int8", "float8", "bool"
 
 TABLES: dict[type[Row], Table] = {
@@ -314,5 +351,57 @@ TABLES: dict[type[Row], Table] = {
         ("topic", "partition", "offset", "ts"),
         _dead_letter,
         versioned=False,
+    ),
+    DeltaIdRow: Table(
+        "dti.delta_id",
+        (("id", _TEXT), ("unit_code", _TEXT)),
+        ("id",),
+        _delta_id,
+        versioned=False,
+        updates=False,
+        stamped=False,
+        exclusive=True,
+    ),
+    StateUnitRow: Table(
+        "dti.state_unit",
+        (("unit_code", _TEXT), ("version", _BIGINT)),
+        ("unit_code",),
+        _state_unit,
+        versioned=False,
+        stamped=False,
+    ),
+    StateCellRow: Table(
+        "dti.state_cell",
+        (("unit_code", _TEXT), ("metric_code", _TEXT), ("period", _INT), ("ts", _TS), ("value", _FLOAT)),
+        ("unit_code", "metric_code", "period"),
+        _state_cell,
+        versioned=False,
+        stamped=False,
+    ),
+    StateContributionRow: Table(
+        "dti.state_contribution",
+        (
+            ("parent_code", _TEXT),
+            ("indicator_code", _TEXT),
+            ("period", _INT),
+            ("child_code", _TEXT),
+            ("version", _BIGINT),
+            ("ts", _TS),
+            ("numerator", _FLOAT),
+            ("denominator", _FLOAT),
+            ("seen", _TS),
+        ),
+        ("parent_code", "indicator_code", "period", "child_code"),
+        _state_contribution,
+        versioned=False,
+        stamped=False,
+    ),
+    StateIndicatorRow: Table(
+        "dti.state_indicator",
+        (("unit_code", _TEXT), ("indicator_code", _TEXT), ("memory", "bytea")),
+        ("unit_code", "indicator_code"),
+        _state_indicator,
+        versioned=False,
+        stamped=False,
     ),
 }

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -17,7 +16,6 @@ import psycopg
 import pytest
 
 from streams.topics import Topics
-from streams.watchdog import STALLED_EXIT_CODE
 from tests.conftest import StackInfo, free_port
 
 pytestmark = pytest.mark.integration
@@ -31,7 +29,6 @@ class WorkerProcess:
     log: Path
     proc: subprocess.Popen[bytes] | None = None
     starts: int = field(default=0)
-    restarts: int = field(default=0)
 
     def start(self) -> WorkerProcess:
         self.starts += 1
@@ -63,11 +60,15 @@ class WorkerProcess:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def supervise(self) -> None:
-        """Restart the worker if it stopped itself because a partition stalled, as systemd or Kubernetes would."""
-        if self.proc is not None and self.proc.poll() == STALLED_EXIT_CODE:
-            self.restarts += 1
-            self.start()
+    def pause(self) -> None:
+        """Send SIGSTOP: the process stays, frozen, with its connections open."""
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Send SIGCONT to a paused worker."""
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGCONT)
 
 
 def service_env(stack: StackInfo, database_url: str, topics: Topics, tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -112,18 +113,7 @@ def worker_factory(
         made.append(worker)
         return worker
 
-    stop = threading.Event()
-
-    def supervisor() -> None:
-        while not stop.wait(1.0):
-            for worker in list(made):
-                worker.supervise()
-
-    thread = threading.Thread(target=supervisor, daemon=True)
-    thread.start()
     yield make
-    stop.set()
-    thread.join(5)
     for worker in made:
         worker.stop()
 

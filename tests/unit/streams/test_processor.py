@@ -119,3 +119,24 @@ def test_a_rollup_message_with_an_unknown_indicator_is_a_dead_letter_as_a_whole(
     assert [d.reason for d in result.dead_letters] == ["bad_rollup"]
     assert result.rows == []
     assert result.states == {}
+
+
+def delta(id_: str, value: float, unit: str = "HALONG") -> bytes:
+    return encode_observation(
+        Observation(id=id_, source="t", metric="fee.paid", unit=unit, ts=T0, kind="delta", value=value)
+    )
+
+
+def test_a_delta_id_counts_once_within_a_batch_and_not_at_all_when_counted_before(processor: BatchProcessor) -> None:
+    state = UnitState()
+    result = processor.process(
+        [message(delta("a", 3)), message(delta("b", 4)), message(delta("a", 30)), message(delta("c", 5))],
+        lambda u: state,
+        NOW,
+        counted={"c"},
+    )
+    # "a" again (whatever it carries) and "c" (counted by an earlier batch) change nothing.
+    assert state.own[("fee.paid", 2023)].value == 7
+    assert result.delta_ids == [("a", "HALONG"), ("b", "HALONG")]
+    assert (result.accepted, result.repeated) == (4, 2)
+    assert [o.id for o in result.observations] == ["a", "b"]

@@ -27,7 +27,7 @@ def test_silence_makes_an_indicator_stale_and_raises_a_stale_alert() -> None:
     (cqs04,) = [r for r in card.results if r.indicator == "CQS-04"]
     assert cqs04.status is Status.STALE
     assert any(a.decision.indicator == "CQS-04" and a.decision.raised for a in result.alerts)
-    assert "CQS-04" in state.alerts
+    assert state.memory["CQS-04"].open == ["stale"]
 
 
 def test_fresh_data_is_not_stale() -> None:

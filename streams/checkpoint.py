@@ -1,0 +1,77 @@
+"""The commit step: a batch's rows, its state changes and its consumed offsets made durable in one transaction.
+
+Offsets live in ``dti.consumer_offset`` (group, topic, partition, next offset). Each partition's update is a
+compare-and-set on the offset the batch started from, so a worker that lost its partitions (paused, cut off,
+ejected from the group) cannot commit a batch that another worker already applied: the transaction rolls back
+with :class:`~streams.errors.OffsetMoved`. Delta ids go to ``dti.delta_id`` in the same transaction, so a delta
+is counted once however often its batch is tried.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from streams.errors import OffsetMoved
+from streams.rows import Row
+from streams.sink import SinkMode, write_in
+
+Connection = psycopg.AsyncConnection[tuple[object, ...]]
+Partition = tuple[str, int]
+"""A topic and a partition number."""
+
+
+async def stored_offsets(conn: Connection, group: str, partitions: Iterable[Partition]) -> dict[Partition, int]:
+    """The next offsets stored for ``group``; partitions never committed are left out."""
+    wanted = set(partitions)
+    if not wanted:
+        return {}
+    async with conn.cursor() as cur:
+        await cur.execute("SELECT topic, partition, next_offset FROM dti.consumer_offset WHERE group_id = %s", (group,))
+        rows: list[Any] = list(await cur.fetchall())
+    found = {(str(topic), int(part)): int(offset) for topic, part, offset in rows}
+    return {tp: offset for tp, offset in found.items() if tp in wanted}
+
+
+@dataclass(slots=True)
+class Checkpoint:
+    """What one batch consumed and what it changed, committed together by :meth:`commit`.
+
+    ``starts`` holds, per partition, the stored offset the batch started from (``None``: nothing stored yet);
+    ``ends`` the next offset to store.
+    """
+
+    group: str
+    starts: Mapping[Partition, int | None]
+    ends: Mapping[Partition, int]
+    rows: Sequence[Row] = field(default_factory=list)
+
+    async def commit(self, conn: Connection, bucket: dt.timedelta, mode: SinkMode) -> int:
+        """Write the rows and advance the offsets in one transaction; return the rows sent."""
+        async with conn.transaction():
+            for tp, end in self.ends.items():
+                await _advance(conn, self.group, tp, self.starts.get(tp), end)
+            return await write_in(conn, self.rows, bucket, mode)
+
+
+async def _advance(conn: Connection, group: str, tp: Partition, start: int | None, end: int) -> None:
+    topic, partition = tp
+    async with conn.cursor() as cur:
+        if start is None:
+            await cur.execute(
+                "INSERT INTO dti.consumer_offset (group_id, topic, partition, next_offset) VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT DO NOTHING",
+                (group, topic, partition, end),
+            )
+        else:
+            await cur.execute(
+                "UPDATE dti.consumer_offset SET next_offset = %s, updated_at = now()"
+                " WHERE group_id = %s AND topic = %s AND partition = %s AND next_offset = %s",
+                (end, group, topic, partition, start),
+            )
+        if cur.rowcount != 1:
+            raise OffsetMoved(topic, partition, start)

@@ -1,0 +1,128 @@
+"""The fetch step: batches of records straight from the broker, positioned by the offsets stored in PostgreSQL.
+
+One aiokafka consumer in the worker group reads ``qndti.observations`` and ``qndti.rollup`` with ``getmany`` and
+auto-commit off. On assignment each partition is sought to its stored next offset (its earliest where none is
+stored). A record below the stored offset was applied already and is dropped; a record of a partition whose stored
+offset has not been read since its assignment triggers that read first. The worker holds :attr:`Fetcher.lock`
+while it applies and commits a batch, and a rebalance waits for it before it drops the partitions' cached state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Collection, Iterable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+
+from streams.checkpoint import Partition
+from streams.processor import Message
+
+log = logging.getLogger(__name__)
+
+LoadOffsets = Callable[[Collection[Partition]], Awaitable[dict[Partition, int]]]
+"""Reads the stored next offsets of partitions (those never committed are left out)."""
+
+
+def label(tp: Partition) -> str:
+    """``topic/partition``, as logs and errors name a partition."""
+    return f"{tp[0]}/{tp[1]}"
+
+
+class Fetcher(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Fetches batches and keeps, per assigned partition, the stored next offset the next batch starts from.
+
+    Args:
+        consumer: A consumer of the worker group, not yet subscribed (auto-commit off).
+        load_offsets: Reads stored offsets from the database (its own connection).
+        on_revoked: Called with the partition numbers whose cached state must be dropped.
+    """
+
+    def __init__(
+        self,
+        consumer: AIOKafkaConsumer,
+        load_offsets: LoadOffsets,
+        on_revoked: Callable[[], None],
+    ) -> None:
+        self.consumer = consumer
+        self.lock = asyncio.Lock()
+        self.positions: dict[Partition, int | None] = {}
+        self._load_offsets = load_offsets
+        self._on_revoked = on_revoked
+
+    def subscribe(self, topics: Iterable[str]) -> None:
+        """Join the group on ``topics`` with this fetcher as the rebalance listener."""
+        self.consumer.subscribe(list(topics), listener=self)
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        """Wait for the batch in progress, then forget positions and cached state."""
+        async with self.lock:
+            self.positions.clear()
+            self._on_revoked()
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        """Seek each new partition to its stored offset (earliest where none is stored)."""
+        try:
+            await self.seek_stored({(tp.topic, tp.partition) for tp in assigned})
+        except Exception:
+            # The next fetch of these partitions tries again; until then their records are not applied.
+            log.exception(
+                "could not read the stored offsets of %s", sorted(f"{tp.topic}/{tp.partition}" for tp in assigned)
+            )
+
+    async def seek_stored(self, partitions: Collection[Partition]) -> None:
+        """Read the stored offsets of ``partitions`` and seek the consumer to them."""
+        stored = await self._load_offsets(partitions)
+        owned = {(tp.topic, tp.partition) for tp in self.consumer.assignment()}
+        for tp in partitions:
+            if tp not in owned:
+                continue
+            offset = stored.get(tp)
+            if offset is None:
+                await self.consumer.seek_to_beginning(TopicPartition(*tp))
+            else:
+                self.consumer.seek(TopicPartition(*tp), offset)
+            self.positions[tp] = offset
+        log.info("positions from the database: %s", {label(tp): stored.get(tp) for tp in sorted(partitions)})
+
+    async def rewind(self) -> None:
+        """Seek every assigned partition back to its stored offset (after a failed or conflicting batch)."""
+        self.positions.clear()
+        await self.seek_stored({(tp.topic, tp.partition) for tp in self.consumer.assignment()})
+
+    async def fetch(self, max_records: int, timeout: float) -> list[Message]:
+        """The next batch, in partition order, without records applied before; ``[]`` when none came in time."""
+        records: dict[TopicPartition, list[Any]] = await self.consumer.getmany(
+            timeout_ms=int(timeout * 1000), max_records=max_records
+        )
+        unknown = {(tp.topic, tp.partition) for tp in records if (tp.topic, tp.partition) not in self.positions}
+        if unknown:
+            # Their stored offsets were not read since the assignment: read them and fetch these again.
+            await self.seek_stored(unknown)
+        batch: list[Message] = []
+        for tp, items in records.items():
+            key = (tp.topic, tp.partition)
+            if key in unknown or key not in self.positions:
+                continue
+            start = self.positions[key]
+            batch.extend(_message(r) for r in items if start is None or r.offset >= start)
+        return batch
+
+    def committed(self, ends: dict[Partition, int]) -> None:
+        """Record the offsets a batch committed: the next batch of each partition starts there."""
+        for tp, end in ends.items():
+            if tp in self.positions:
+                self.positions[tp] = end
+
+
+def _message(record: Any) -> Message:
+    return Message(
+        topic=record.topic,
+        key=record.key,
+        value=record.value if record.value is not None else b"",
+        partition=record.partition,
+        offset=record.offset,
+        timestamp=dt.datetime.fromtimestamp(record.timestamp / 1000, dt.UTC),
+    )

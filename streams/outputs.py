@@ -1,0 +1,73 @@
+"""What a batch sends and writes: Kafka messages (dead letters, rollup, indicator values, alerts) and database rows."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Iterable, Iterator
+
+from aiokafka import AIOKafkaProducer
+
+from index_engine.catalog import Catalog
+from streams.evaluation import Alert
+from streams.processor import BatchResult, DeadLetter
+from streams.records import alert_rows, dead_letter_row, observation_row, row_json, scorecard_rows
+from streams.rows import DeltaIdRow, Row
+from streams.sink import latest_per_key
+from streams.store import state_rows
+from streams.topics import Topics
+
+Outgoing = tuple[str, bytes | None, bytes, list[tuple[str, bytes]] | None]
+"""A Kafka message to send: topic, key, value and headers."""
+
+
+def outgoing(topics: Topics, result: BatchResult, bucket: dt.timedelta) -> Iterator[Outgoing]:
+    """Every Kafka message a batch sends: dead letters, rollup messages, indicator values and alerts."""
+    for letter in result.dead_letters:
+        yield dead_letter_message(topics, letter)
+    for parent, raw in result.rollups:
+        yield topics.rollup, parent.encode(), raw, None
+    for row in latest_per_key(result.rows, bucket):
+        yield topics.indicator_values, f"{row.indicator_code}|{row.unit_code}".encode(), row_json(row), None
+    for alert in result.alerts:
+        yield alert_message(topics, alert)
+
+
+def dead_letter_message(topics: Topics, letter: DeadLetter) -> Outgoing:
+    """A rejected message on the dead-letter topic: the original key and bytes, the reason and origin as headers."""
+    headers = [
+        ("qndti-reason", letter.reason.encode()),
+        ("qndti-detail", letter.detail.encode()),
+        ("qndti-origin", letter.message.origin.encode()),
+        ("qndti-rejected-at", dt.datetime.now(dt.UTC).isoformat().encode()),
+    ]
+    return topics.dead_letters, letter.key, letter.value, headers
+
+
+def alert_message(topics: Topics, alert: Alert) -> Outgoing:
+    """An alert on ``qndti.alerts``, keyed ``indicator|unit``."""
+    return topics.alerts, f"{alert.decision.indicator}|{alert.decision.unit}".encode(), alert.to_json(), None
+
+
+async def send_all(producer: AIOKafkaProducer, messages: Iterable[Outgoing]) -> int:
+    """Queue every message, then wait until the broker has acknowledged them all; return how many were sent."""
+    pending = [await producer.send(topic, value, key=key, headers=headers) for topic, key, value, headers in messages]
+    if pending:
+        await asyncio.gather(*pending)
+    return len(pending)
+
+
+def database_rows(catalog: Catalog, result: BatchResult, store_observations: bool) -> list[Row]:
+    """Everything a batch writes to the database, in one transaction: values, statuses, state and delta ids."""
+    rows: list[Row] = list(result.rows)
+    for card in result.scorecards:
+        rows.extend(scorecard_rows(catalog, card, result.states[card.unit]))
+    for alert in result.alerts:
+        rows.extend(alert_rows(alert))
+    if store_observations:
+        rows.extend(observation_row(o) for o in result.observations)
+    rows.extend(dead_letter_row(letter) for letter in result.dead_letters)
+    rows.extend(DeltaIdRow(id_, unit) for id_, unit in result.delta_ids)
+    for unit, state in result.states.items():
+        rows.extend(state_rows(unit, state))
+    return rows

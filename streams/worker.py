@@ -1,0 +1,413 @@
+"""The worker: fetch a batch, decode it, apply it to unit state, send its messages, commit it with its offsets.
+
+Steps, each in its own module: :mod:`streams.fetch` (batches from the broker, positioned by stored offsets and
+rebalances), :class:`streams.processor.BatchProcessor` (decode and apply: pure), :mod:`streams.outputs`
+(Kafka messages and database rows), :mod:`streams.checkpoint` (one transaction: rows, state and offsets) and
+:mod:`streams.staleness` (the wall-clock sweep, run in the same loop between batches: one writer).
+
+Kafka messages (rollup, dead letters, values, alerts) are sent and acknowledged before the transaction commits: a
+batch tried again sends them again, which is harmless (rollup contributions are versioned). A conflict (another
+worker committed first) rolls the batch back, drops the cached state and rewinds to the stored offsets. A
+transient database or broker error is retried with backoff for ``retry_budget`` seconds, then the worker exits
+non-zero. A record the database refuses is found by splitting its batch and goes to the dead-letter topic with
+reason ``unstorable``; the rest of the batch is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import random
+import signal
+import time
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import psycopg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
+from prometheus_client import CollectorRegistry
+
+from index_engine.catalog import Catalog
+from index_engine.observation import Observation
+from streams.checkpoint import Checkpoint, Partition, stored_offsets
+from streams.errors import CommitConflict, WorkerStuck
+from streams.fetch import Fetcher
+from streams.metrics import WorkerMetrics
+from streams.outputs import alert_message, database_rows, dead_letter_message, outgoing, send_all
+from streams.processor import BatchProcessor, BatchResult, DeadLetter, Message
+from streams.records import alert_rows, dead_letter_row, scorecard_rows
+from streams.rows import Row, StateRow
+from streams.sink import SinkMode, create_stages
+from streams.staleness import partition_of, sweep
+from streams.state import UnitState
+from streams.store import counted_ids, load_units, state_rows
+from streams.topics import Topics
+from streams.web import Health, serve, web_app
+
+log = logging.getLogger(__name__)
+
+Connection = psycopg.AsyncConnection[tuple[object, ...]]
+
+TRANSIENT: Final = (psycopg.OperationalError, KafkaError, OSError)
+"""Errors worth trying again: the database or the broker is unreachable or restarting."""
+
+REFUSED: Final = (psycopg.DataError, psycopg.IntegrityError)
+"""Errors of a record the database will never accept: its batch is split to find it."""
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """Everything a worker needs; built from settings by the command line."""
+
+    kafka_bootstrap: str
+    database_url: str
+    group: str = "qndti-worker"
+    topics: Topics = field(default_factory=Topics)
+    partitions: int = 4
+    web_host: str = "127.0.0.1"
+    web_port: int = 6066
+    batch_size: int = 20_000
+    batch_wait: float = 0.5
+    """Seconds a fetch waits for records when none are buffered."""
+    bucket: dt.timedelta = dt.timedelta(hours=1)
+    session_timeout: float = 10.0
+    stale_interval: float = 300.0
+    sink_mode: SinkMode = "copy"
+    store_observations: bool = True
+    retry_budget: float = 120.0
+    """Seconds of consecutive database or broker errors before the worker gives up and exits non-zero."""
+    kafka_options: Mapping[str, Any] = field(default_factory=dict)
+    """Extra keyword arguments of every aiokafka client (security settings)."""
+
+
+class Worker:
+    """One worker process of the group: the loop and the steps it composes."""
+
+    consumer: AIOKafkaConsumer
+    producer: AIOKafkaProducer
+    fetcher: Fetcher
+
+    def __init__(self, config: WorkerConfig, catalog: Catalog, registry: CollectorRegistry | None = None) -> None:
+        self.config = config
+        self.catalog = catalog
+        self.registry = registry or CollectorRegistry()
+        self.metrics = WorkerMetrics(self.registry)
+        self.health = Health(config.group)
+        self.processor = BatchProcessor(catalog, rollup_topic=config.topics.rollup)
+        self.states: dict[str, UnitState] = {}
+        """Unit states of the assigned partitions, loaded on first use; dropped on rebalance and on any failure."""
+        self._conn: Connection | None = None
+        self._stopping = asyncio.Event()
+        self._last_sweep = time.monotonic()
+        self._to_acknowledge: dict[Partition, int] = {}
+
+    async def run(self) -> None:
+        """Serve until SIGTERM or SIGINT; raise :class:`WorkerStuck` when no progress is possible."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._stopping.set)
+        self._make_clients()
+        runner = await serve(web_app(self.registry, self.health), self.config.web_host, self.config.web_port)
+        try:
+            await self._retrying("start the Kafka clients", self._start_clients)
+            await self._loop()
+        finally:
+            await self._close()
+            await runner.cleanup()
+
+    def _make_clients(self) -> None:
+        """The Kafka clients (aiokafka binds them to the running event loop)."""
+        config = self.config
+        self.consumer = AIOKafkaConsumer(
+            bootstrap_servers=config.kafka_bootstrap,
+            group_id=config.group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=int(config.session_timeout * 1000),
+            heartbeat_interval_ms=max(1000, int(config.session_timeout * 250)),
+            max_partition_fetch_bytes=8 * 1024 * 1024,
+            fetch_max_bytes=64 * 1024 * 1024,
+            **config.kafka_options,
+        )
+        self.producer = AIOKafkaProducer(
+            bootstrap_servers=config.kafka_bootstrap, acks="all", linger_ms=5, **config.kafka_options
+        )
+        self.fetcher = Fetcher(self.consumer, self._stored_offsets, self.states.clear)
+
+    async def _start_clients(self) -> None:
+        await self.producer.start()
+        self.fetcher.subscribe([self.config.topics.observations, self.config.topics.rollup])
+        await self.consumer.start()
+        log.info(
+            "worker %s consuming %s", self.config.group, [self.config.topics.observations, self.config.topics.rollup]
+        )
+
+    async def _loop(self) -> None:
+        while not self._stopping.is_set():
+            clock = time.perf_counter()
+            batch = await self._retrying("fetch", self.fetcher.fetch, self.config.batch_size, self.config.batch_wait)
+            if batch:
+                self._stage("wait", clock)
+                await self._guarded(self._apply_split, batch)
+            if time.monotonic() - self._last_sweep >= self.config.stale_interval:
+                self._last_sweep = time.monotonic()
+                await self._guarded(self._sweep)
+            await self._acknowledge()
+            self._publish_lag()
+
+    # -- retries and conflicts ---------------------------------------------------------------------------------
+
+    async def _guarded(self, step: Callable[..., Awaitable[None]], *args: Any) -> None:
+        """Run ``step`` under the fetch lock; on a conflict rewind, on a transient error retry within the budget."""
+        try:
+            await self._retrying(step.__name__.strip("_"), self._locked, step, *args)
+        except CommitConflict as exc:
+            self.metrics.commit_conflicts.inc()
+            log.warning("batch rolled back: %s; reloading state and offsets from the database", exc)
+            async with self.fetcher.lock:
+                self.states.clear()
+                await self._retrying("rewind", self.fetcher.rewind)
+
+    async def _locked(self, step: Callable[..., Awaitable[None]], *args: Any) -> None:
+        async with self.fetcher.lock:
+            try:
+                await step(*args)
+            except BaseException:
+                # Whatever failed, the cached states may hold changes that were not committed.
+                self.states.clear()
+                raise
+
+    async def _retrying(self, what: str, step: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+        """Await ``step`` until it succeeds; transient errors are retried with backoff for the retry budget."""
+        deadline = time.monotonic() + self.config.retry_budget
+        delay = 0.2
+        while True:
+            try:
+                result = await step(*args)
+            except TRANSIENT as exc:
+                await self._drop_connection()
+                self.metrics.sink_retries.inc()
+                problem = f"{what}: {type(exc).__name__}: {exc}"
+                self.health.problem = problem
+                if time.monotonic() >= deadline:
+                    raise WorkerStuck(f"no progress for {self.config.retry_budget:.0f} s ({problem})") from exc
+                log.warning("%s; trying again in up to %.1f s", problem, delay)
+                await asyncio.sleep(random.uniform(0, delay))  # noqa: S311 - jitter, not cryptography
+                delay = min(delay * 2, 10.0)
+            else:
+                self.health.problem = None
+                return result
+
+    # -- the batch ---------------------------------------------------------------------------------------------
+
+    async def _apply_split(self, batch: Sequence[Message]) -> None:
+        """Apply ``batch``; if the database refuses it, apply its halves, down to the record it refuses."""
+        try:
+            await self._apply(batch)
+        except REFUSED as exc:
+            self.states.clear()
+            await self._drop_connection()
+            batch = self._fresh(batch)
+            if len(batch) == 1:
+                await self._unstorable(batch[0], exc)
+            elif batch:
+                half = len(batch) // 2
+                await self._apply_split(batch[:half])
+                await self._apply_split(batch[half:])
+
+    async def _apply(self, batch: Sequence[Message]) -> None:
+        batch = self._fresh(batch)
+        if not batch:
+            return
+        clock = time.perf_counter()
+        decoded = self.processor.decode(batch, dt.datetime.now(dt.UTC))
+        conn = await self._connection()
+        await self._load(conn, {_unit_of(m, item) for m, item in decoded if not isinstance(item, DeadLetter)})
+        deltas = [item.id for _, item in decoded if isinstance(item, Observation) and item.kind == "delta"]
+        counted = await counted_ids(conn, deltas)
+        clock = self._stage("load", clock)
+        result = self.processor.apply(decoded, self.states.__getitem__, counted)
+        rows = database_rows(self.catalog, result, self.config.store_observations)
+        clock = self._stage("process", clock)
+        await send_all(self.producer, outgoing(self.config.topics, result, self.config.bucket))
+        clock = self._stage("send", clock)
+        written = await self._commit(conn, batch, rows)
+        clock = self._stage("commit", clock)
+        for state in result.states.values():
+            state.mark_written()
+        self._record(batch, result, written, rows)
+        self._stage("metrics", clock)
+
+    async def _unstorable(self, message: Message, exc: Exception) -> None:
+        """Dead-letter a record the database refuses, with the database's reason, and move past it."""
+        detail = f"{type(exc).__name__}: {exc}".replace("\x00", "\\x00")[:1000]
+        letter = DeadLetter(message.key, message.value, "unstorable", detail, message)
+        log.error("record %s refused by the database (%s): sent to the dead-letter topic", message.origin, detail)
+        await send_all(self.producer, [dead_letter_message(self.config.topics, letter)])
+        await self._commit(await self._connection(), [message], [dead_letter_row(letter)])
+        self.metrics.dead_letters.labels("unstorable").inc()
+
+    async def _commit(self, conn: Connection, batch: Sequence[Message], rows: Sequence[Row]) -> int:
+        ends: dict[Partition, int] = {}
+        for m in batch:
+            ends[(m.topic, m.partition)] = m.offset + 1
+        starts = {tp: self.fetcher.positions[tp] for tp in ends}
+        checkpoint = Checkpoint(self.config.group, starts, ends, rows)
+        with self.metrics.sink_seconds.time():
+            written = await checkpoint.commit(conn, self.config.bucket, self.config.sink_mode)
+        self.fetcher.committed(ends)
+        self._to_acknowledge.update(ends)
+        return written
+
+    def _fresh(self, batch: Sequence[Message]) -> list[Message]:
+        """The messages of partitions still assigned that were not committed yet."""
+        positions = self.fetcher.positions
+        fresh = []
+        for m in batch:
+            tp = (m.topic, m.partition)
+            if tp in positions:
+                start = positions[tp]
+                if start is None or m.offset >= start:
+                    fresh.append(m)
+        return fresh
+
+    async def _load(self, conn: Connection, units: Collection[str]) -> None:
+        missing = [u for u in units if u not in self.states]
+        if missing:
+            self.states.update(await load_units(conn, missing))
+
+    # -- the sweep ---------------------------------------------------------------------------------------------
+
+    async def _sweep(self) -> None:
+        """Evaluate this worker's units as of now: silence turns into stale statuses and alerts."""
+        observations = self.config.topics.observations
+        owned = {
+            p for (topic, p), start in self.fetcher.positions.items() if topic == observations and start is not None
+        }
+        if not owned:
+            return
+        conn = await self._connection()
+        async with conn.cursor() as cur:
+            await cur.execute("SELECT unit_code FROM dti.state_unit")
+            units = [str(u) for (u,) in await cur.fetchall() if partition_of(str(u), self.config.partitions) in owned]
+        await self._load(conn, units)
+        swept = sweep(self.catalog, [(u, self.states[u]) for u in units], dt.datetime.now(dt.UTC))
+        rows: list[Row] = []
+        for card in swept.scorecards:
+            rows.extend(scorecard_rows(self.catalog, card, swept.states[card.unit]))
+        for alert in swept.alerts:
+            rows.extend(alert_rows(alert))
+        for unit, state in swept.states.items():
+            rows.extend(state_rows(unit, state))
+        await send_all(self.producer, (alert_message(self.config.topics, a) for a in swept.alerts))
+        # Unchanged offsets, compare-and-set all the same: a worker that lost these partitions writes nothing.
+        positions = {tp: start for tp, start in self.fetcher.positions.items() if tp[1] in owned and start is not None}
+        await Checkpoint(self.config.group, positions, positions, rows).commit(
+            conn, self.config.bucket, self.config.sink_mode
+        )
+        for state in swept.states.values():
+            state.mark_written()
+        for card in swept.scorecards:
+            self.metrics.observe_scorecard(card)
+        log.info("sweep: %d units evaluated, %d alerts", len(swept.scorecards), len(swept.alerts))
+
+    # -- connections, metrics, shutdown ------------------------------------------------------------------------
+
+    async def _connection(self) -> Connection:
+        if self._conn is None or self._conn.closed:
+            conn = await psycopg.AsyncConnection.connect(self.config.database_url, connect_timeout=5, autocommit=True)
+            if self.config.sink_mode == "copy":
+                await create_stages(conn)
+            else:
+                conn.prepare_threshold = None
+            self._conn = conn
+        return self._conn
+
+    async def _drop_connection(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            try:
+                await conn.close()
+            except psycopg.Error:
+                log.debug("closing a broken database connection failed", exc_info=True)
+
+    async def _stored_offsets(self, partitions: Collection[Partition]) -> dict[Partition, int]:
+        async def read() -> dict[Partition, int]:
+            async with await psycopg.AsyncConnection.connect(
+                self.config.database_url, connect_timeout=5, autocommit=True
+            ) as conn:
+                return await stored_offsets(conn, self.config.group, partitions)
+
+        found: dict[Partition, int] = await self._retrying("read stored offsets", read)
+        return found
+
+    async def _acknowledge(self) -> None:
+        """Tell Kafka the committed offsets too, for lag tools only (the database's offsets are the truth)."""
+        if not self._to_acknowledge:
+            return
+        assigned = self.consumer.assignment()
+        offsets = {
+            TopicPartition(*tp): end for tp, end in self._to_acknowledge.items() if TopicPartition(*tp) in assigned
+        }
+        self._to_acknowledge.clear()
+        if not offsets:
+            return
+        try:
+            await asyncio.wait_for(self.consumer.commit(offsets), timeout=5)
+        except (KafkaError, TimeoutError) as exc:
+            log.debug("Kafka offset commit skipped: %s", exc)
+
+    def _publish_lag(self) -> None:
+        lags: dict[tuple[str, int], int] = {}
+        for tp in self.consumer.assignment():
+            end = self.consumer.highwater(tp)
+            start = self.fetcher.positions.get((tp.topic, tp.partition))
+            if end is not None and start is not None:
+                lags[(tp.topic, tp.partition)] = max(0, end - start)
+        self.metrics.set_lag(lags)
+
+    def _stage(self, stage: str, since: float) -> float:
+        now = time.perf_counter()
+        self.metrics.batch_stage.labels(stage).observe(now - since)
+        return now
+
+    def _record(self, batch: Sequence[Message], result: BatchResult, written: int, rows: Sequence[Row]) -> None:
+        metrics = self.metrics
+        rollups = sum(1 for m in batch if m.topic == self.config.topics.rollup)
+        metrics.messages.labels("rollup").inc(rollups)
+        metrics.messages.labels("observations").inc(len(batch) - rollups)
+        metrics.observations.labels("accepted").inc(result.accepted)
+        metrics.observations.labels("rejected").inc(len(result.dead_letters))
+        metrics.observations.labels("repeated").inc(result.repeated)
+        for letter in result.dead_letters:
+            metrics.dead_letters.labels(letter.reason).inc()
+        for alert in result.alerts:
+            metrics.alerts.labels("raised" if alert.decision.raised else "resolved").inc()
+        for card in result.scorecards:
+            metrics.observe_scorecard(card)
+        metrics.batch_size.observe(len(batch))
+        metrics.sink_rows.inc(written)
+        metrics.state_writes.inc(sum(1 for r in rows if isinstance(r, StateRow)))
+        metrics.last_batch.set(time.time())
+        if result.rows:
+            newest = max(r.ts for r in result.rows)
+            metrics.latency.observe(max(0.0, (dt.datetime.now(dt.UTC) - newest).total_seconds()))
+
+    async def _close(self) -> None:
+        await self._acknowledge()
+        for client in (self.consumer, self.producer):
+            try:
+                await client.stop()
+            except KafkaError:
+                log.debug("stopping a Kafka client failed", exc_info=True)
+        await self._drop_connection()
+
+
+def _unit_of(message: Message, item: object) -> str:
+    """The unit whose state a decoded message changes: the observation's unit, or the rollup's parent."""
+    if isinstance(item, Observation):
+        return item.unit
+    return (message.key or b"").decode()
