@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     worker_stale_interval: float = Field(
         300.0, gt=0, description="Seconds between two wall-clock sweeps (stale data, expected values)."
     )
+    worker_session_timeout: float = Field(
+        10.0, ge=6, description="Seconds without heartbeats before the group moves a worker's partitions to others."
+    )
     worker_retry_budget: float = Field(
         120.0, gt=0, description="Seconds of database or broker errors a worker rides out before it exits (code 1)."
     )

@@ -152,6 +152,19 @@ class BatchProcessor:
             self._finish(unit, result.states[unit], keys, result)
         return result
 
+    def republish(self, states: dict[str, UnitState]) -> BatchResult:
+        """Send every input the units hold to their parents again, evaluated anew (after a batch was undone).
+
+        Call it with versions raised above any version sent before: the parents then replace what they hold.
+        """
+        result = BatchResult(states=dict(states))
+        for unit, state in states.items():
+            keys = {(i.code, period) for metric, period in state.own for i in self._reading.get(metric, ())}
+            keys.update(state.children)
+            if keys:
+                self._finish(unit, state, keys, result)
+        return result
+
     def _state(self, unit: str, result: BatchResult, load: Callable[[str], UnitState]) -> UnitState:
         state = result.states.get(unit)
         if state is None:

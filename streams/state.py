@@ -187,7 +187,9 @@ def apply_contribution(state: UnitState, message: RollupMessage) -> IndicatorKey
         return None
     by_child[message.child] = Contribution(
         version=message.version,
-        ts=message.ts,
+        # Never back in time: a newer version with an older time (the child's undone batch sent a later one)
+        # rewrites the parent's newest bucket instead of leaving it behind with the values it replaces.
+        ts=message.ts if current is None else max(message.ts, current.ts),
         numerator=message.numerator,
         denominator=message.denominator,
         seen=message.seen,

@@ -44,7 +44,7 @@ from streams.sink import SinkMode, create_stages
 from streams.staleness import partition_of, sweep
 from streams.state import UnitState
 from streams.store import counted_ids, load_units, state_rows
-from streams.topics import Topics
+from streams.topics import Topics, ensure_topics
 from streams.web import Health, serve, web_app
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,8 @@ class Worker:
         self._stopping = asyncio.Event()
         self._last_sweep = time.monotonic()
         self._to_acknowledge: dict[Partition, int] = {}
+        self._sent_versions: dict[str, int] = {}
+        """Per unit, the highest version a batch that was then undone may have sent to its parent."""
 
     async def run(self) -> None:
         """Serve until SIGTERM or SIGINT; raise :class:`WorkerStuck` when no progress is possible."""
@@ -138,6 +140,7 @@ class Worker:
         self.fetcher = Fetcher(self.consumer, self._stored_offsets, self.states.clear)
 
     async def _start_clients(self) -> None:
+        await ensure_topics(self.config.kafka_bootstrap, self.config.topics, self.config.partitions)
         await self.producer.start()
         self.fetcher.subscribe([self.config.topics.observations, self.config.topics.rollup])
         await self.consumer.start()
@@ -204,10 +207,15 @@ class Worker:
     # -- the batch ---------------------------------------------------------------------------------------------
 
     async def _apply_split(self, batch: Sequence[Message]) -> None:
-        """Apply ``batch``; if the database refuses it, apply its halves, down to the record it refuses."""
+        """Apply ``batch``; if the database refuses it, apply its halves, down to the record it refuses.
+
+        The refused attempt may have sent its parents inputs that include the refused record; afterwards the
+        units of the batch send their inputs again, under versions above anything that attempt sent.
+        """
         try:
             await self._apply(batch)
         except REFUSED as exc:
+            self._remember_sent()
             self.states.clear()
             await self._drop_connection()
             batch = self._fresh(batch)
@@ -217,6 +225,31 @@ class Worker:
                 half = len(batch) // 2
                 await self._apply_split(batch[:half])
                 await self._apply_split(batch[half:])
+            await self._republish()
+
+    def _remember_sent(self) -> None:
+        for unit, state in self.states.items():
+            self._sent_versions[unit] = max(state.version, self._sent_versions.get(unit, 0))
+
+    async def _republish(self) -> None:
+        """Send the inputs of units whose undone batch reached their parents, under higher versions."""
+        if not self._sent_versions:
+            return
+        conn = await self._connection()
+        units = list(self._sent_versions)
+        await self._load(conn, units)
+        for unit in units:
+            state = self.states[unit]
+            state.version = max(state.version, self._sent_versions[unit]) + 1
+            state.changed_memory.update(state.memory)  # the new version is written with the unit's rows
+        result = self.processor.republish({u: self.states[u] for u in units})
+        rows = database_rows(self.catalog, result, store_observations=False)
+        await send_all(self.producer, outgoing(self.config.topics, result, self.config.bucket))
+        owned = {tp: start for tp, start in self.fetcher.positions.items() if start is not None}
+        await Checkpoint(self.config.group, owned, owned, rows).commit(conn, self.config.bucket, self.config.sink_mode)
+        for state in result.states.values():
+            state.mark_written()
+        self._sent_versions.clear()
 
     async def _apply(self, batch: Sequence[Message]) -> None:
         batch = self._fresh(batch)
@@ -229,6 +262,9 @@ class Worker:
         deltas = [item.id for _, item in decoded if isinstance(item, Observation) and item.kind == "delta"]
         counted = await counted_ids(conn, deltas)
         clock = self._stage("load", clock)
+        for unit, floor in self._sent_versions.items():
+            if unit in self.states:
+                self.states[unit].version = max(self.states[unit].version, floor)
         result = self.processor.apply(decoded, self.states.__getitem__, counted)
         rows = database_rows(self.catalog, result, self.config.store_observations)
         clock = self._stage("process", clock)

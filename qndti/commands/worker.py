@@ -10,7 +10,6 @@ import typer
 
 from qndti.commands import settings
 from streams.errors import WorkerStuck
-from streams.topics import ensure_topics
 from streams.worker import Worker, WorkerConfig
 
 log = logging.getLogger("qndti.worker")
@@ -25,7 +24,6 @@ def run(
     # aiokafka logs every group join at info level and each fetch error at warning; keep only its warnings.
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, logging.getLogger().level))
     config = settings()
-    asyncio.run(ensure_topics(config.bootstrap(), config.topics(), config.partitions))
     worker_config = WorkerConfig(
         kafka_bootstrap=config.bootstrap(),
         database_url=config.database(),
@@ -41,6 +39,7 @@ def run(
         batch_wait=config.worker_batch_within,
         stale_interval=config.worker_stale_interval,
         retry_budget=config.worker_retry_budget,
+        session_timeout=config.worker_session_timeout,
     )
     try:
         asyncio.run(Worker(worker_config, config.catalog()).run())

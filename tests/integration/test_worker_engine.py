@@ -1,0 +1,219 @@
+"""The worker's commit protocol on the real stack, with the faults it is built for.
+
+A paused worker cannot commit over another, a record the database refuses is dead-lettered without its
+neighbours, and one unit's year of event-level deltas keeps its state and the worker's memory flat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+import re
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from index_engine.observation import Observation, encode_observation
+from streams.topics import Topics
+from tests.conftest import StackInfo
+from tests.integration.conftest import WorkerProcess, wait_for
+from tests.integration.scenarios import CQS04_LATEST, START, cqs04_oracle, dossier_stream, produce
+
+pytestmark = pytest.mark.integration
+
+CQS07 = """
+SELECT unit_code, numerator, denominator FROM dti.indicator_latest WHERE indicator_code = 'CQS-07' ORDER BY unit_code
+"""
+
+
+def obs(id_: str, metric: str, unit: str, ts: dt.datetime, kind: str, value: float) -> Observation:
+    return Observation(id=id_, source="test", metric=metric, unit=unit, ts=ts, kind=kind, value=value)  # type: ignore[arg-type]
+
+
+def fee_deltas(units: list[str], count: int, seed: int, first: int = 0) -> list[Observation]:
+    """Fee payments as deltas (``fee.paid``, and ``fee.paid_cashless`` for about 70 % of them), ids unique."""
+    rng = random.Random(seed)
+    result = []
+    for n in range(first, first + count):
+        unit = units[n % len(units)]
+        ts = START + dt.timedelta(seconds=n)
+        amount = float(rng.randint(1, 5))
+        result.append(obs(f"fee:{unit}:{n}", "fee.paid", unit, ts, "delta", amount))
+        if rng.random() < 0.7:
+            result.append(obs(f"cash:{unit}:{n}", "fee.paid_cashless", unit, ts, "delta", amount))
+    return result
+
+
+def cqs07_oracle(observations: list[Observation]) -> list[tuple[str, float, float]]:
+    """Numerator and denominator of CQS-07 per unit: each delta id counted once, the province the sum."""
+    unique = {o.id: o for o in observations}
+    sums: dict[tuple[str, str], float] = {}
+    for o in unique.values():
+        sums[(o.unit, o.metric)] = sums.get((o.unit, o.metric), 0.0) + o.value
+    units = sorted({u for u, _ in sums})
+    rows = [(u, sums.get((u, "fee.paid_cashless"), 0.0), sums[(u, "fee.paid")]) for u in units]
+    province = ("QN", sum(r[1] for r in rows), sum(r[2] for r in rows))
+    return sorted([*rows, province])
+
+
+def metric(worker: WorkerProcess, name: str) -> float:
+    """A counter of the worker's /metrics (0 when absent)."""
+    port = worker.env["QNDTI_WORKER_WEB_PORT"]
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics?name[]={name}", timeout=10) as response:
+        text = response.read().decode()
+    match = re.search(rf"^{name} (\S+)$", text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not happen in {timeout:.0f} s"
+        time.sleep(0.2)
+
+
+def test_a_paused_worker_cannot_commit_a_batch_another_worker_applied(
+    stack: StackInfo, topics: Topics, database_url: str, worker_factory: Callable[..., WorkerProcess]
+) -> None:
+    units = ["HALONG", "CAMPHA", "UONGBI", "MONGCAI", "QUANGYEN", "DONGTRIEU", "COTO", "BACHE"]
+    first, second, third = (fee_deltas(units, 400, seed, first=i * 400) for i, seed in enumerate((1, 2, 3)))
+    options = {"QNDTI_WORKER_SESSION_TIMEOUT": "6"}
+    paused = worker_factory(**options).start()
+    produce(stack.kafka_bootstrap, topics, first)
+    wait_for(database_url, CQS07, cqs07_oracle(first), what="values of the first part")
+
+    with psycopg.connect(database_url) as blocker:
+        # Hold the worker's next batch at its first database read (the delta-id check), before its transaction.
+        blocker.execute("LOCK TABLE dti.delta_id IN ACCESS EXCLUSIVE MODE")
+        produce(stack.kafka_bootstrap, topics, second)
+        waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%delta_id%'"
+        with psycopg.connect(database_url, autocommit=True) as watch:
+            wait_until(lambda: watch.execute(waiting).fetchone() == (1,), 60, "the worker waiting on dti.delta_id")
+        paused.pause()
+    # The lock is gone with the transaction; the paused worker's read completes, unseen, in its socket.
+    taker = worker_factory(**options).start()
+    wait_for(database_url, CQS07, cqs07_oracle(first + second), what="values applied by the second worker")
+
+    paused.resume()
+    wait_until(lambda: metric(paused, "qndti_worker_commit_conflicts_total") >= 1, 60, "the resumed worker's rollback")
+    produce(stack.kafka_bootstrap, topics, third + second[:100])
+    everything = first + second + third
+    wait_for(database_url, CQS07, cqs07_oracle(everything), what="values after the paused worker resumed")
+    with psycopg.connect(database_url) as conn:
+        counted = conn.execute("SELECT count(*) FROM dti.delta_id").fetchone()
+    assert counted == (len(everything),)
+    assert paused.alive()
+    assert taker.alive()
+
+
+def test_a_record_the_database_refuses_is_dead_lettered_and_its_neighbours_are_exact(
+    stack: StackInfo, topics: Topics, database_url: str, worker_factory: Callable[..., WorkerProcess]
+) -> None:
+    stream = dossier_stream(seed=21, steps=10)
+    middle = len(stream) // 2
+    # Valid for Observation v1, but PostgreSQL text cannot hold a NUL character.
+    refused = obs("bad\x00id", "dossier.processed", "HALONG", START + dt.timedelta(days=1), "cumulative", 1.0)
+    produce(stack.kafka_bootstrap, topics, [*stream[:middle], refused, *stream[middle:]])
+    worker = worker_factory().start()
+
+    wait_for(database_url, CQS04_LATEST, cqs04_oracle(stream), what="values without the refused record")
+    letters = "SELECT reason, payload FROM dti.dead_letter"
+    wait_for(database_url, letters, [("unstorable", encode_observation(refused))], what="the unstorable letter")
+    more = dossier_stream(seed=22, steps=12)[-len(stream) // 10 :]
+    produce(stack.kafka_bootstrap, topics, more)
+    wait_for(database_url, CQS04_LATEST, cqs04_oracle(stream + more), what="values after more records")
+    with psycopg.connect(database_url) as conn:
+        stored = conn.execute("SELECT count(*) FROM dti.observation").fetchone()
+    assert stored == (len({o.id for o in stream + more}),)
+    assert metric(worker, "qndti_worker_dead_letters_total") == 0  # no unlabelled series
+    port = worker.env["QNDTI_WORKER_WEB_PORT"]
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        exposed = response.read().decode()
+    assert 'qndti_worker_dead_letters_total{reason="unstorable"} 1.0' in exposed
+    assert worker.alive()
+
+
+def rss(worker: WorkerProcess) -> int:
+    """Resident memory of the worker process, in kB."""
+    assert worker.proc is not None
+    status = Path(f"/proc/{worker.proc.pid}/status").read_text()
+    match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+    assert match is not None
+    return int(match.group(1))
+
+
+async def send_raw(bootstrap: str, topic: str, observations: list[Observation]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=20, max_batch_size=512 * 1024)
+    await producer.start()
+    try:
+        pending = []
+        for o in observations:
+            pending.append(await producer.send(topic, encode_observation(o), key=o.unit.encode()))
+            if len(pending) >= 20_000:
+                await asyncio.gather(*pending)
+                pending.clear()
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+
+
+def first_seen_sum(stream: list[Observation]) -> float:
+    """The sum of each id's value as first seen in partition order (one unit: one partition)."""
+    first: dict[str, float] = {}
+    for o in stream:
+        first.setdefault(o.id, o.value)
+    return sum(first.values())
+
+
+STATE_ROWS = """
+SELECT (SELECT count(*) FROM dti.state_cell WHERE unit_code = 'HALONG'),
+       (SELECT count(*) FROM dti.state_indicator WHERE unit_code = 'HALONG'),
+       (SELECT count(*) FROM dti.state_contribution WHERE parent_code = 'QN'),
+       (SELECT sum(octet_length(memory)) FROM dti.state_indicator WHERE unit_code = 'HALONG')
+"""
+
+
+def test_one_unit_with_a_year_of_event_level_deltas_is_exact_and_its_state_stays_flat(
+    stack: StackInfo, topics: Topics, database_url: str, worker_factory: Callable[..., WorkerProcess]
+) -> None:
+    total = 1_000_000
+    rng = random.Random(5)
+    events = [
+        obs(f"pay:{n}", "fee.paid", "HALONG", START + dt.timedelta(seconds=n * 15), "delta", 1.0) for n in range(total)
+    ]
+    # 2 % repeats: the same ids again, some with another value (a repeated id counts once, whatever it carries).
+    repeats = [
+        obs(e.id, e.metric, e.unit, e.ts, e.kind, 7.0 if n % 2 else e.value)
+        for n, e in enumerate(rng.sample(events, total // 50))
+    ]
+    stream = events + repeats
+    rng.shuffle(stream)
+    tenth = len(stream) // 10
+    worker = worker_factory().start()
+    asyncio.run(send_raw(stack.kafka_bootstrap, topics.observations, stream[:tenth]))
+    sums = "SELECT unit_code, denominator FROM dti.indicator_latest WHERE indicator_code = 'CQS-07' ORDER BY 1"
+    early = first_seen_sum(stream[:tenth])
+    wait_for(database_url, sums, [("HALONG", early), ("QN", early)], timeout=300, what="the first tenth")
+    with psycopg.connect(database_url) as conn:
+        state_early = conn.execute(STATE_ROWS).fetchone()
+    memory_early = rss(worker)
+
+    asyncio.run(send_raw(stack.kafka_bootstrap, topics.observations, stream[tenth:]))
+    end = first_seen_sum(stream)
+    wait_for(database_url, sums, [("HALONG", end), ("QN", end)], timeout=600, what="every delta")
+    with psycopg.connect(database_url) as conn:
+        state_end = conn.execute(STATE_ROWS).fetchone()
+        counted = conn.execute("SELECT count(*) FROM dti.delta_id").fetchone()
+    assert counted == (total,)
+    assert state_end is not None
+    assert state_early is not None
+    # The same rows, and the unit's evaluation memory within 10 % in bytes (its daily history is capped).
+    assert state_end[:3] == state_early[:3]
+    assert state_end[3] <= 1.1 * state_early[3]
+    assert rss(worker) <= 1.1 * memory_early, f"worker RSS {memory_early} kB after a tenth, {rss(worker)} kB at the end"
