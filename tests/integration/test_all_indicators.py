@@ -3,7 +3,7 @@
 The expectations come from :mod:`tests.integration.naive_index`, a second implementation of the rules of
 ``index_engine/README.md`` that reads the catalog's CSV files and imports nothing of ``index_engine``. The real
 worker process consumes the scenario from the real Kafka broker and writes to the real PostgreSQL server. For every
-unit with data (the 27 units below the province, and the province rolled up from them and from its own values) and
+unit with data (the 26 units below the province, and the province rolled up from them and from its own values) and
 every one of the 35 indicators, the test compares the latest value row (numerator, denominator, value), the latest
 status row (status, score, attainment, expected value, projection, progress ratio, shortfall, freshness) and the
 latest pillar and index scores.
