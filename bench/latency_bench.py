@@ -156,8 +156,8 @@ def run(seconds: float = 60.0, max_rate: float | None = None, calibrate: int = 1
             unit="s p99 event time -> database at 80% load",
             anchor="Kafka produce -> consume p99 at 80% load",
             anchor_value=details["kafka_lat80_p99"],
-            goal="worker p99 <= 1 s at 80% load",
-            met=p99 <= 1.0,
+            goal="worker p99 <= 0.5 s at 80% load",
+            met=p99 <= 0.5,
             details=details,
         )
     finally:

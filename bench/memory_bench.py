@@ -5,12 +5,18 @@ One worker (memory store, the 500-unit synthetic catalog) drains N preloaded obs
 RSS sampled every 5 s. Headline: RSS after 5N; anchor: RSS after N (ratio 1.0 = flat). The worker's state is per
 unit, metric and year (no time windows), so it grows with units × metrics, not with events.
 
-    python bench/memory_bench.py [--events N] [--minutes M] [--rate R] [--json]
+With ``--one-unit``: one unit receives N event-level deltas (``fee.paid``, 2 % of them repeated ids), as a city's
+year of fee payments would; RSS and the unit's stored state (bytes of its ``dti.state_*`` rows) are read after a
+tenth and at the end (ratio 1.0 = flat), and the counted total is checked against the unique ids.
+
+    python bench/memory_bench.py [--events N] [--minutes M] [--rate R] [--one-unit] [--json]
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import random
 import shutil
 import tempfile
 import uuid
@@ -32,7 +38,7 @@ from common import (
     wait_drained,
 )
 
-from index_engine.observation import encode_observation
+from index_engine.observation import Observation, encode_observation
 
 MB = 1024 * 1024
 
@@ -101,11 +107,87 @@ def run(events: int = 10_000, minutes: float = 1.0, rate: float = 200.0, units: 
         shutil.rmtree(home, ignore_errors=True)
 
 
+STATE_BYTES = """
+SELECT coalesce((SELECT sum(pg_column_size(c.*)) FROM dti.state_cell c WHERE unit_code = %(u)s), 0)
+     + coalesce((SELECT sum(pg_column_size(i.*)) FROM dti.state_indicator i WHERE unit_code = %(u)s), 0)
+     + coalesce((SELECT sum(pg_column_size(p.*)) FROM dti.state_contribution p WHERE child_code = %(u)s), 0)
+"""
+
+
+def one_unit(events: int = 1_000_000, unit: str = "HALONG") -> Result:
+    """RSS and stored state of one unit after a tenth and after all of ``events`` deltas (2 % repeated ids)."""
+    import psycopg
+
+    rng = random.Random(7)
+    start = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
+    step = dt.timedelta(days=360) / events
+    fresh = [
+        Observation(id=f"pay:{n}", source="bench", metric="fee.paid", unit=unit, ts=start + n * step, kind="delta", value=1.0)
+        for n in range(events - events // 50)
+    ]
+    stream = fresh + rng.sample(fresh, events // 50)
+    rng.shuffle(stream)
+    pairs = [(o.unit.encode(), encode_observation(o)) for o in stream]
+    del fresh, stream
+    tenth = len(pairs) // 10
+    home = Path(tempfile.mkdtemp(prefix="qndti-bench-one-unit-"))
+    try:
+        with stack() as s:
+            prefix = f"bench{uuid.uuid4().hex[:6]}"
+            topics = create_topics(s.bootstrap, prefix)
+            database = s.fresh_database()
+            asyncio.run(preload(s.bootstrap, topics.observations, pairs[:tenth]))
+            worker = Worker.make(s, database, prefix, home, None).start()
+            try:
+                log(f"worker drains {tenth:,} deltas")
+                wait_drained(worker, s.bootstrap, topics, tenth, timeout=3600)
+                rss_tenth = worker.rss()
+                with psycopg.connect(database) as conn:
+                    state_tenth = conn.execute(STATE_BYTES, {"u": unit}).fetchone()[0]  # type: ignore[index]
+                log(f"worker drains {len(pairs) - tenth:,} more")
+                asyncio.run(preload(s.bootstrap, topics.observations, pairs[tenth:]))
+                first, last = wait_drained(worker, s.bootstrap, topics, len(pairs), timeout=3600)
+                rss_end = worker.rss()
+                with psycopg.connect(database) as conn:
+                    state_end = conn.execute(STATE_BYTES, {"u": unit}).fetchone()[0]  # type: ignore[index]
+                    counted = conn.execute(
+                        "SELECT value FROM dti.state_cell WHERE unit_code = %s AND metric_code = 'fee.paid'", (unit,)
+                    ).fetchall()
+            finally:
+                worker.stop()
+        unique = events - events // 50
+        ratio = rss_end / rss_tenth
+        state_ratio = state_end / state_tenth
+        return Result(
+            name="memory-one-unit",
+            value=rss_end / MB,
+            unit=f"MB RSS after {len(pairs):,} deltas to one unit",
+            anchor=f"RSS after {tenth:,}",
+            anchor_value=rss_tenth / MB,
+            goal="flat: RSS and stored state end / after a tenth <= 1.1; total = unique ids",
+            met=ratio <= 1.1 and state_ratio <= 1.1 and sum(v for (v,) in counted) == unique,
+            details={
+                "state_bytes_tenth": state_tenth,
+                "state_bytes_end": state_end,
+                "state_ratio": state_ratio,
+                "counted_total": sum(v for (v,) in counted),
+                "unique_ids": unique,
+                "drain_per_s": (len(pairs) - tenth) / (last - first) if last > first else float("nan"),
+            },
+        )
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
 if __name__ == "__main__":
     p = parser(__doc__)
     p.add_argument("--events", type=int, default=10_000, help="N")
     p.add_argument("--minutes", type=float, default=1.0, help="soak length (0: no soak)")
     p.add_argument("--rate", type=float, default=200.0, help="soak events/s")
     p.add_argument("--units", type=int, default=500)
+    p.add_argument("--one-unit", action="store_true", help="N deltas (default 1,000,000) to one unit instead")
     args = p.parse_args()
-    emit(run(args.events, args.minutes, args.rate, args.units), args.json)
+    if args.one_unit:
+        emit(one_unit(args.events if args.events != 10_000 else 1_000_000), args.json)
+    else:
+        emit(run(args.events, args.minutes, args.rate, args.units), args.json)
