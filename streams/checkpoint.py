@@ -3,8 +3,8 @@
 Offsets live in ``dti.consumer_offset`` (group, topic, partition, next offset). Each partition's update is a
 compare-and-set on the offset the batch started from, so a worker that lost its partitions (paused, cut off,
 ejected from the group) cannot commit a batch that another worker already applied: the transaction rolls back
-with :class:`~streams.errors.OffsetMoved`. Delta ids go to ``dti.delta_id`` in the same transaction, so a delta
-is counted once however often its batch is tried.
+with :class:`~streams.errors.OffsetMoved`. The worker inserts the batch's delta ids into ``dti.delta_id`` in the
+same transaction (:func:`streams.store.count_new`), so a delta is counted once however often its batch is tried.
 """
 
 from __future__ import annotations
@@ -51,11 +51,15 @@ class Checkpoint:
     rows: Sequence[Row] = field(default_factory=list)
 
     async def commit(self, conn: Connection, bucket: dt.timedelta, mode: SinkMode) -> int:
-        """Write the rows and advance the offsets in one transaction; return the rows sent."""
+        """Write the rows and advance the offsets in one transaction of their own; return the rows sent."""
         async with conn.transaction():
-            for tp, end in self.ends.items():
-                await _advance(conn, self.group, tp, self.starts.get(tp), end)
-            return await write_in(conn, self.rows, bucket, mode)
+            return await self.write(conn, bucket, mode)
+
+    async def write(self, conn: Connection, bucket: dt.timedelta, mode: SinkMode) -> int:
+        """Advance the offsets and write the rows inside the caller's transaction; return the rows sent."""
+        for tp, end in self.ends.items():
+            await _advance(conn, self.group, tp, self.starts.get(tp), end)
+        return await write_in(conn, self.rows, bucket, mode)
 
 
 async def _advance(conn: Connection, group: str, tp: Partition, start: int | None, end: int) -> None:

@@ -12,7 +12,7 @@ from index_engine.catalog import Catalog
 from streams.evaluation import Alert
 from streams.processor import BatchResult, DeadLetter
 from streams.records import alert_rows, dead_letter_row, observation_row, row_json, scorecard_rows
-from streams.rows import DeltaIdRow, Row
+from streams.rows import Row
 from streams.sink import latest_per_key
 from streams.store import state_rows
 from streams.topics import Topics
@@ -58,7 +58,7 @@ async def send_all(producer: AIOKafkaProducer, messages: Iterable[Outgoing]) -> 
 
 
 def database_rows(catalog: Catalog, result: BatchResult, store_observations: bool) -> list[Row]:
-    """Everything a batch writes to the database, in one transaction: values, statuses, state and delta ids."""
+    """Everything a batch writes to the database, in one transaction: values, statuses and state rows."""
     rows: list[Row] = list(result.rows)
     for card in result.scorecards:
         rows.extend(scorecard_rows(catalog, card, result.states[card.unit]))
@@ -67,7 +67,6 @@ def database_rows(catalog: Catalog, result: BatchResult, store_observations: boo
     if store_observations:
         rows.extend(observation_row(o) for o in result.observations)
     rows.extend(dead_letter_row(letter) for letter in result.dead_letters)
-    rows.extend(DeltaIdRow(id_, unit) for id_, unit in result.delta_ids)
     for unit, state in result.states.items():
         rows.extend(state_rows(unit, state))
     return rows

@@ -124,14 +124,6 @@ class DeadLetterRow:
 
 
 @dataclass(frozen=True, slots=True)
-class DeltaIdRow:
-    """A delta observation's id, counted once: inserting an id that is already there fails the batch."""
-
-    id: str
-    unit_code: str
-
-
-@dataclass(frozen=True, slots=True)
 class StateUnitRow:
     """A unit's state version (``dti.state_unit``)."""
 
@@ -174,7 +166,7 @@ class StateIndicatorRow:
     memory: bytes
 
 
-StateRow = DeltaIdRow | StateUnitRow | StateCellRow | StateContributionRow | StateIndicatorRow
+StateRow = StateUnitRow | StateCellRow | StateContributionRow | StateIndicatorRow
 """A row of the worker's own state tables."""
 
 Row = IndicatorRow | MetricRow | StatusRow | UnitScoreRow | AlertRow | ObservationRow | DeadLetterRow | StateRow

@@ -17,7 +17,6 @@ from typing import Literal
 
 import psycopg
 
-from streams.errors import AlreadyCounted
 from streams.rows import IndicatorRow, Row
 from streams.tables import TABLES, Params, Table, bucket_of
 
@@ -38,7 +37,6 @@ async def write_in(conn: Connection, rows: Sequence[Row], bucket: dt.timedelta, 
     """Upsert rows of any types inside the caller's transaction; return the rows sent.
 
     Within the call only the newest version of each key is sent, so the count can be below ``len(rows)``.
-    Raises :class:`~streams.errors.AlreadyCounted` when an exclusive table already held one of the keys.
     """
     groups: dict[type[Row], list[Row]] = {}
     for row in rows:
@@ -47,25 +45,22 @@ async def write_in(conn: Connection, rows: Sequence[Row], bucket: dt.timedelta, 
     for kind, group in groups.items():
         table = TABLES[kind]
         params = table.batch(group, bucket)
-        written = await _send(conn, table, params, mode)
-        if table.exclusive and written != len(params):
-            raise AlreadyCounted(f"{len(params) - written} of {len(params)} keys already in {table.name}")
+        await _send(conn, table, params, mode)
         sent += len(params)
     return sent
 
 
-async def _send(conn: Connection, table: Table, params: list[Params], mode: SinkMode) -> int:
-    """Write ``params`` to ``table``; return the rows the upsert inserted or updated."""
+async def _send(conn: Connection, table: Table, params: list[Params], mode: SinkMode) -> None:
+    """Write ``params`` to ``table``."""
     async with conn.cursor() as cur:
         if mode == "plain":
             await cur.executemany(table.upsert_values(), params)
-            return cur.rowcount
+            return
         async with cur.copy(table.copy()) as copy:
             copy.set_types(table.types)
             for values in params:
                 await copy.write_row(values)
         await cur.execute(table.upsert_staged())
-        return cur.rowcount
 
 
 def latest_per_key(rows: Sequence[IndicatorRow], bucket: dt.timedelta) -> list[IndicatorRow]:

@@ -49,6 +49,25 @@ async def load_units(conn: Connection, units: Collection[str]) -> dict[str, Unit
     return states
 
 
+async def count_new(conn: Connection, deltas: Collection[tuple[str, str]]) -> set[str]:
+    """Insert the (id, unit) of delta observations into ``dti.delta_id``; return the ids that were not there yet.
+
+    Run it inside the batch's transaction: the ids count only if the batch commits. An id another transaction is
+    inserting makes this wait for that transaction's end; an id already there means another worker counted it.
+    """
+    if not deltas:
+        return set()
+    ids = [i for i, _ in deltas]
+    units = [u for _, u in deltas]
+    async with conn.cursor() as cur:
+        await cur.execute(
+            "INSERT INTO dti.delta_id (id, unit_code) SELECT * FROM unnest(%s::text[], %s::text[])"
+            " ON CONFLICT DO NOTHING RETURNING id",
+            (ids, units),
+        )
+        return {str(row[0]) for row in await _rows(cur)}
+
+
 async def counted_ids(conn: Connection, ids: Collection[str]) -> set[str]:
     """Those of ``ids`` already counted (in ``dti.delta_id``)."""
     if not ids:

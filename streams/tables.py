@@ -15,7 +15,6 @@ from typing import Any
 from streams.rows import (
     AlertRow,
     DeadLetterRow,
-    DeltaIdRow,
     IndicatorRow,
     MetricRow,
     ObservationRow,
@@ -43,7 +42,6 @@ class Table:
     """One table the sink writes, and how a row becomes its parameters.
 
     ``params`` returns the values of ``columns`` in order; its leading values are the conflict ``key``.
-    ``exclusive`` tables take new keys only: a key already stored means the batch was applied before.
     """
 
     name: str
@@ -53,7 +51,6 @@ class Table:
     versioned: bool = True
     updates: bool = True
     stamped: bool = True
-    exclusive: bool = False
 
     @property
     def stage(self) -> str:
@@ -195,10 +192,6 @@ def _observation(r: ObservationRow, _: dt.timedelta) -> Params:
 
 def _dead_letter(r: DeadLetterRow, _: dt.timedelta) -> Params:
     return (r.topic, r.partition, r.offset, r.ts, r.reason, r.detail, r.payload)
-
-
-def _delta_id(r: DeltaIdRow, _: dt.timedelta) -> Params:
-    return (r.id, r.unit_code)
 
 
 def _state_unit(r: StateUnitRow, _: dt.timedelta) -> Params:
@@ -351,16 +344,6 @@ TABLES: dict[type[Row], Table] = {
         ("topic", "partition", "offset", "ts"),
         _dead_letter,
         versioned=False,
-    ),
-    DeltaIdRow: Table(
-        "dti.delta_id",
-        (("id", _TEXT), ("unit_code", _TEXT)),
-        ("id",),
-        _delta_id,
-        versioned=False,
-        updates=False,
-        stamped=False,
-        exclusive=True,
     ),
     StateUnitRow: Table(
         "dti.state_unit",

@@ -33,7 +33,7 @@ from prometheus_client import CollectorRegistry
 from index_engine.catalog import Catalog
 from index_engine.observation import Observation
 from streams.checkpoint import Checkpoint, Partition, stored_offsets
-from streams.errors import CommitConflict, WorkerStuck
+from streams.errors import AlreadyCounted, CommitConflict, WorkerStuck
 from streams.fetch import Fetcher
 from streams.metrics import WorkerMetrics
 from streams.outputs import alert_message, database_rows, dead_letter_message, outgoing, send_all
@@ -43,7 +43,7 @@ from streams.rows import Row, StateRow
 from streams.sink import SinkMode, create_stages
 from streams.staleness import partition_of, sweep
 from streams.state import UnitState
-from streams.store import counted_ids, load_units, state_rows
+from streams.store import count_new, counted_ids, load_units, state_rows
 from streams.topics import Topics, ensure_topics
 from streams.web import Health, serve, web_app
 
@@ -259,19 +259,25 @@ class Worker:
         decoded = self.processor.decode(batch, dt.datetime.now(dt.UTC))
         conn = await self._connection()
         await self._load(conn, {_unit_of(m, item) for m, item in decoded if not isinstance(item, DeadLetter)})
-        deltas = [item.id for _, item in decoded if isinstance(item, Observation) and item.kind == "delta"]
-        counted = await counted_ids(conn, deltas)
-        clock = self._stage("load", clock)
         for unit, floor in self._sent_versions.items():
             if unit in self.states:
                 self.states[unit].version = max(self.states[unit].version, floor)
+        deltas = [o.id for _, o in decoded if isinstance(o, Observation) and o.kind == "delta"]
+        counted = await counted_ids(conn, deltas)
+        clock = self._stage("load", clock)
         result = self.processor.apply(decoded, self.states.__getitem__, counted)
         rows = database_rows(self.catalog, result, self.config.store_observations)
         clock = self._stage("process", clock)
         await send_all(self.producer, outgoing(self.config.topics, result, self.config.bucket))
         clock = self._stage("send", clock)
-        written = await self._commit(conn, batch, rows)
+        # A short transaction: a worker paused inside it holds the rows it touched until it resumes.
+        async with conn.transaction():
+            written = await self._write(conn, batch, rows)
+            new = await count_new(conn, result.delta_ids)
+            if len(new) != len(result.delta_ids):
+                raise AlreadyCounted(f"{len(result.delta_ids) - len(new)} delta ids were counted by another worker")
         clock = self._stage("commit", clock)
+        self._committed(batch)
         for state in result.states.values():
             state.mark_written()
         self._record(batch, result, written, rows)
@@ -287,16 +293,25 @@ class Worker:
         self.metrics.dead_letters.labels("unstorable").inc()
 
     async def _commit(self, conn: Connection, batch: Sequence[Message], rows: Sequence[Row]) -> int:
-        ends: dict[Partition, int] = {}
-        for m in batch:
-            ends[(m.topic, m.partition)] = m.offset + 1
+        """Write ``rows`` and advance the offsets past ``batch`` in a transaction of their own."""
+        async with conn.transaction():
+            written = await self._write(conn, batch, rows)
+        self._committed(batch)
+        return written
+
+    async def _write(self, conn: Connection, batch: Sequence[Message], rows: Sequence[Row]) -> int:
+        """Write ``rows`` and advance the offsets past ``batch`` in the caller's transaction."""
+        ends = _ends(batch)
         starts = {tp: self.fetcher.positions[tp] for tp in ends}
-        checkpoint = Checkpoint(self.config.group, starts, ends, rows)
         with self.metrics.sink_seconds.time():
-            written = await checkpoint.commit(conn, self.config.bucket, self.config.sink_mode)
+            return await Checkpoint(self.config.group, starts, ends, rows).write(
+                conn, self.config.bucket, self.config.sink_mode
+            )
+
+    def _committed(self, batch: Sequence[Message]) -> None:
+        ends = _ends(batch)
         self.fetcher.committed(ends)
         self._to_acknowledge.update(ends)
-        return written
 
     def _fresh(self, batch: Sequence[Message]) -> list[Message]:
         """The messages of partitions still assigned that were not committed yet."""
@@ -355,6 +370,8 @@ class Worker:
     async def _connection(self) -> Connection:
         if self._conn is None or self._conn.closed:
             conn = await psycopg.AsyncConnection.connect(self.config.database_url, connect_timeout=5, autocommit=True)
+            # A worker frozen inside its commit (paused, cut off) must not hold the rows it touched for long.
+            await conn.execute("SET idle_in_transaction_session_timeout = '30s'")
             if self.config.sink_mode == "copy":
                 await create_stages(conn)
             else:
@@ -440,6 +457,14 @@ class Worker:
             except KafkaError:
                 log.debug("stopping a Kafka client failed", exc_info=True)
         await self._drop_connection()
+
+
+def _ends(batch: Sequence[Message]) -> dict[Partition, int]:
+    """The next offset of each partition after ``batch``."""
+    ends: dict[Partition, int] = {}
+    for m in batch:
+        ends[(m.topic, m.partition)] = m.offset + 1
+    return ends
 
 
 def _unit_of(message: Message, item: object) -> str:
