@@ -1,7 +1,8 @@
 """The worker's commit protocol on the real stack, with the faults it is built for.
 
 A paused worker cannot commit over another, a record the database refuses is dead-lettered without its
-neighbours, and one unit's year of event-level deltas keeps its state and the worker's memory flat.
+neighbours, a 30-second database outage under load is ridden out exactly, and one unit's year of event-level
+deltas keeps its state and the worker's memory flat.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import datetime as dt
 import random
 import re
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -20,8 +22,10 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from index_engine.observation import Observation, encode_observation
+from qndti.stack.postgres import EmbeddedPostgres
+from streams.db import migrate
 from streams.topics import Topics
-from tests.conftest import StackInfo
+from tests.conftest import StackInfo, free_port
 from tests.integration.conftest import WorkerProcess, wait_for
 from tests.integration.scenarios import CQS04_LATEST, START, cqs04_oracle, dossier_stream, produce
 
@@ -219,3 +223,43 @@ def test_one_unit_with_a_year_of_event_level_deltas_is_exact_and_its_state_stays
     assert state_end[:3] == state_early[:3]
     assert state_end[3] <= 1.1 * state_early[3]
     assert rss(worker) <= 1.1 * memory_early, f"worker RSS {memory_early} kB after a tenth, {rss(worker)} kB at the end"
+
+
+def health(worker: WorkerProcess) -> int:
+    """The HTTP status of the worker's /healthz."""
+    port = worker.env["QNDTI_WORKER_WEB_PORT"]
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def test_a_30_second_database_outage_under_load_is_ridden_out_exactly(
+    stack: StackInfo, topics: Topics, tmp_path: Path, worker_factory: Callable[..., WorkerProcess]
+) -> None:
+    server = EmbeddedPostgres(home=tmp_path / "own-postgres", port=free_port())
+    server.start()
+    try:
+        migrate(server.url)
+        stream = dossier_stream(seed=31, steps=30)
+        third = len(stream) // 3
+        worker = worker_factory(database=server.url).start()
+        produce(stack.kafka_bootstrap, topics, stream[:third])
+        wait_for(server.url, CQS04_LATEST, cqs04_oracle(stream[:third]), what="values before the outage")
+        server.stop()
+        produce(stack.kafka_bootstrap, topics, stream[third : 2 * third])
+        wait_until(lambda: health(worker) == 503, 30, "/healthz saying the worker cannot make progress")
+        time.sleep(30)
+        assert worker.alive()
+        server.start()
+        produce(stack.kafka_bootstrap, topics, stream[2 * third :])
+        wait_for(server.url, CQS04_LATEST, cqs04_oracle(stream), timeout=120, what="values after the outage")
+        with psycopg.connect(server.url) as conn:
+            stored = conn.execute("SELECT count(*) FROM dti.observation").fetchone()
+        assert stored == (len(stream),)
+        wait_until(lambda: health(worker) == 200, 30, "/healthz ok again")
+        assert worker.starts == 1
+        assert worker.alive()
+    finally:
+        server.stop()
