@@ -165,7 +165,7 @@ class ScorecardScreen(TableScreen):
         ("Mục tiêu\ntarget", 8),
         ("Kỳ vọng\nexpected", 8),
         ("Dự báo\nprojection", 10),
-        ("Trạng thái\nstatus", 26),
+        ("Trạng thái\nstatus", 28),
     )
 
     def __init__(self) -> None:
@@ -264,7 +264,7 @@ class IndicatorScreen(TableScreen):
         Binding("d", "direction", "Đảo chiều / reverse"),
     ]
     COLUMNS = (
-        ("Đơn vị\nunit", 16),
+        ("Đơn vị\nunit", 0),
         ("Giá trị\nvalue", 7),
         ("Mục tiêu\ntarget", 8),
         ("Kỳ vọng\nexpected", 8),
@@ -306,17 +306,18 @@ class IndicatorScreen(TableScreen):
                 f"   ({len(self.rows)} đơn vị / units)",
             )
         )
+        narrow = self.size.width < 100
         rows = [
             (
                 row.unit_code,
                 [
-                    fmt.clip(row.unit_name_vi or row.unit_code, 16),
+                    fmt.clip(row.unit_name_vi or row.unit_code, 16 if narrow else 40),
                     fmt.number(row.value, 2),
                     fmt.number(row.target, 2),
                     fmt.number(row.expected, 2),
                     fmt.number(row.projected, 2),
                     fmt.number(row.score, 2),
-                    _status_cell(row, english=self.size.width >= 100),
+                    _status_cell(row, english=not narrow),
                 ],
             )
             for row in fmt.sort_rows(self.rows, self.sort_key, self.descending)

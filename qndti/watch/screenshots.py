@@ -25,13 +25,14 @@ from streams.db import migrate
 from streams.reference import load_reference
 
 SHOTS = {
-    # name: (size, first screen, keys pressed after the first refresh)
-    "watch-overview": ((100, 34), "overview", ()),
-    "watch-overview-80x24": ((80, 24), "overview", ()),
-    "watch-scorecard": ((100, 30), "scorecard", ("down", "down", "down")),
-    "watch-indicator": ((100, 24), "indicator", ()),
+    # name: (size, first screen, unit of the scorecard, keys pressed after the first refresh)
+    "watch-overview": ((100, 34), "overview", None, ()),
+    "watch-overview-80x24": ((80, 24), "overview", None, ()),
+    "watch-scorecard": ((100, 30), "scorecard", None, ("down",) * 10),
+    "watch-scorecard-locality": ((100, 24), "scorecard", "QUANGYEN", ("down",) * 3),
+    "watch-indicator": ((100, 24), "indicator", None, ()),
 }
-"""Each picture: terminal size, first screen, keys pressed before the export."""
+"""Each picture: terminal size, first screen, unit (default: the province), keys pressed before the export."""
 
 
 def _free_port() -> int:
@@ -41,9 +42,8 @@ def _free_port() -> int:
 
 
 async def _shoot(url: str, catalog: Catalog, name: str, out: Path) -> Path:
-    size, start, keys = SHOTS[name]
+    size, start, unit, keys = SHOTS[name]
     root = root_unit(catalog)
-    unit = "HALONG" if start == "scorecard" and "HALONG" in catalog.units else None
     app = WatchApp(
         WatchSource(url, root),
         catalog,
