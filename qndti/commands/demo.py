@@ -13,7 +13,7 @@ from qndti.commands import console, fail, settings
 from qndti.stack import StackError
 
 
-def _early_exit(children: Sequence[tuple[str, subprocess.Popen[bytes]]], logs: Path) -> str | None:
+def early_exit(children: Sequence[tuple[str, subprocess.Popen[bytes]]], logs: Path) -> str | None:
     """A message naming the first demo process that stopped, or ``None`` while all run."""
     for name, child in children:
         code = child.poll()
@@ -65,7 +65,7 @@ def run(
         catalog,
         interval=interval,
         indicator=indicator,
-        guard=lambda: _early_exit(children, logs),
+        guard=lambda: early_exit(children, logs),
     )
     message: str | None = None
     try:

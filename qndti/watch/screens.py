@@ -306,18 +306,18 @@ class IndicatorScreen(TableScreen):
                 f"   ({len(self.rows)} đơn vị / units)",
             )
         )
-        narrow = self.size.width < 100
+        width = self.size.width
         rows = [
             (
                 row.unit_code,
                 [
-                    fmt.clip(row.unit_name_vi or row.unit_code, 16 if narrow else 40),
+                    fmt.clip(row.unit_name_vi or row.unit_code, 16 if width < 100 else 24),
                     fmt.number(row.value, 2),
                     fmt.number(row.target, 2),
                     fmt.number(row.expected, 2),
                     fmt.number(row.projected, 2),
                     fmt.number(row.score, 2),
-                    _status_cell(row, english=not narrow),
+                    _status_cell(row, english=width >= 120),
                 ],
             )
             for row in fmt.sort_rows(self.rows, self.sort_key, self.descending)

@@ -62,9 +62,14 @@ async def _shoot(url: str, catalog: Catalog, name: str, out: Path) -> Path:
             raise RuntimeError(f"{name}: the app showed no data")
         for key in keys:
             await pilot.press(key)
-        await pilot.pause(0.2)
+        # Panels change height when data arrives: export once two frames in a row are the same.
+        title = f"qndti watch · {start}"
+        shot, previous = app.export_screenshot(title=title), ""
+        while shot != previous:
+            await pilot.pause(0.3)
+            shot, previous = app.export_screenshot(title=title), shot
         path = out / f"{name}.svg"
-        path.write_text(app.export_screenshot(title=f"qndti watch · {start}"), encoding="utf-8")
+        path.write_text(shot, encoding="utf-8")
     return path
 
 

@@ -11,6 +11,8 @@ import asyncio
 import datetime as dt
 import html
 import re
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -142,6 +144,10 @@ async def until(pilot: Pilot[object], check: Callable[[], bool], what: str, time
     raise AssertionError(f"timed out waiting for {what}:\n{screen(pilot.app)}")  # type: ignore[arg-type]
 
 
+LAST_LINE = "Cẩm Phả chậm tiến độ"
+"""The open alert shown last on the overview: once it is on screen, the whole refresh is."""
+
+
 def make_app(url: str, **options: object) -> WatchApp:
     return WatchApp(WatchSource(url, "QN", timeout=2.0), CATALOG, clock=lambda: CLOCK, **options)  # type: ignore[arg-type]
 
@@ -156,7 +162,7 @@ def test_overview_shows_what_the_views_hold(filled: str) -> None:
     async def run() -> None:
         app = make_app(filled, interval=30)
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app.refreshes > 0, "the first refresh")
+            await until(pilot, lambda: app.refreshes > 0 and LAST_LINE in screen(app), "the first refresh on screen")
             assert isinstance(app.screen, OverviewScreen)
             text = screen(app)
             assert "0,750 · 750 điểm / points" in text
@@ -199,10 +205,9 @@ def test_overview_fits_80_by_24(filled: str) -> None:
     async def run() -> None:
         app = make_app(filled, interval=30)
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: app.refreshes > 0, "the first refresh")
-            lines = screen_lines(app)
-            assert len(lines) == 24
-            text = "\n".join(lines)
+            await until(pilot, lambda: app.refreshes > 0 and LAST_LINE in screen(app), "the first refresh on screen")
+            # The export holds the 80×24 terminal only: what is below the fold is not in it.
+            text = screen(app)
             for visible in (
                 "0,750 · 750 điểm",
                 "Trụ cột / pillars",
@@ -223,7 +228,7 @@ def test_keys_switch_screens_and_each_shows_its_rows(filled: str) -> None:
     async def run() -> None:
         app = make_app(filled, interval=30, indicator="CQS-04")
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app.refreshes > 0, "the first refresh")
+            await until(pilot, lambda: app.refreshes > 0 and LAST_LINE in screen(app), "the first refresh on screen")
             await pilot.press("u")
             await until(pilot, lambda: "Thẻ điểm / scorecard" in screen(app), "the scorecard")
             assert isinstance(app.screen, ScorecardScreen)
@@ -273,8 +278,10 @@ def test_keys_switch_screens_and_each_shows_its_rows(filled: str) -> None:
     asyncio.run(run())
 
 
-def test_an_outage_shows_a_message_and_the_screen_recovers(tmp_path: Path) -> None:
-    server = EmbeddedPostgres(home=tmp_path / "postgres", port=free_port())
+def test_an_outage_shows_a_message_and_the_screen_recovers() -> None:
+    # Not under pytest's temporary root, which pytest keeps at mode 0700: the server may run as a system user.
+    home = Path(tempfile.mkdtemp(prefix="qndti-watch-outage-"))
+    server = EmbeddedPostgres(home=home / "postgres", port=free_port())
     server.start()
     try:
         migrate(server.url)
@@ -283,7 +290,9 @@ def test_an_outage_shows_a_message_and_the_screen_recovers(tmp_path: Path) -> No
         async def run() -> None:
             app = make_app(server.url, interval=0.5)
             async with app.run_test(size=(100, 30)) as pilot:
-                await until(pilot, lambda: app.refreshes > 0, "the first refresh")
+                await until(
+                    pilot, lambda: app.refreshes > 0 and LAST_LINE in screen(app), "the first refresh on screen"
+                )
                 assert "Mất kết nối" not in screen(app)
                 await asyncio.to_thread(server.stop)
                 await until(pilot, lambda: "Mất kết nối cơ sở dữ liệu" in screen(app), "the outage message")
@@ -303,3 +312,21 @@ def test_an_outage_shows_a_message_and_the_screen_recovers(tmp_path: Path) -> No
         asyncio.run(run())
     finally:
         server.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def test_the_guard_ends_the_app_with_its_message(filled: str) -> None:
+    calls: list[int] = []
+
+    def guard() -> str | None:
+        calls.append(1)
+        return "the demo's worker exited early" if len(calls) > 2 else None
+
+    async def run() -> str | None:
+        app = make_app(filled, interval=0.5, guard=guard)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.return_value is not None, "the app to exit")
+        return app.return_value
+
+    assert asyncio.run(run()) == "the demo's worker exited early"
+    assert len(calls) == 3
