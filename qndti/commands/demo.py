@@ -37,6 +37,8 @@ def run(
 
     config = settings()
     catalog = config.catalog()
+    if indicator not in catalog.indicators:
+        raise fail(f"unknown indicator {indicator!r}: not in catalog {catalog.version}")
     stack = config.stack()
     try:
         with console.status("Starting Kafka and PostgreSQL…"):

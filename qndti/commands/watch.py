@@ -21,6 +21,10 @@ def run(
         raise fail(f"unknown screen {screen!r}; one of {', '.join(SCREENS_BY_KEY)}")
     config = settings()
     catalog = config.catalog()
+    if unit is not None and unit not in catalog.units:
+        raise fail(f"unknown unit {unit!r}: not in catalog {catalog.version}")
+    if indicator is not None and indicator not in catalog.indicators:
+        raise fail(f"unknown indicator {indicator!r}: not in catalog {catalog.version}")
     source = WatchSource(config.database(), root_unit(catalog))
     app = WatchApp(source, catalog, interval=interval, unit=unit, indicator=indicator, start=screen)
     message = app.run()

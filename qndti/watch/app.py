@@ -103,14 +103,18 @@ class WatchApp(App[str | None]):
                 self.known = await self.source.units()
             data = await screen.fetch(self.source)
         except WatchError as exc:
+            if not screen.is_attached:
+                return  # The app is closing: nothing to show.
             self.failures += 1
             shown = f"{self.shown_at:%H:%M:%S} UTC" if self.shown_at else "–"
             screen.banner(
-                f"⚠ Mất kết nối cơ sở dữ liệu; thử lại mỗi {self.interval:g} giây (lần {self.failures}); "
+                f"⚠ Không đọc được cơ sở dữ liệu; thử lại mỗi {self.interval:g} giây (lần {self.failures}); "
                 f"số liệu lúc {shown}.\n"
-                f"Database unreachable; retrying every {self.interval:g} s (attempt {self.failures}); "
+                f"Cannot read the database; retrying every {self.interval:g} s (attempt {self.failures}); "
                 f"data as of {shown}. {exc}"
             )
+            return
+        if not screen.is_attached:
             return
         self.failures = 0
         screen.banner(None)
@@ -149,7 +153,8 @@ class WatchApp(App[str | None]):
         self.refresh_screen()
 
     async def on_unmount(self) -> None:
-        """Close the database connection."""
+        """Stop any refresh under way, then close the database connection."""
+        self.workers.cancel_group(self, "refresh")
         await self.source.close()
 
 

@@ -202,6 +202,8 @@ def _reason(exc: BaseException) -> str:
     """A one-line reason from a driver error: psycopg's messages name the host and port, never the password."""
     if isinstance(exc, TimeoutError):
         return "hết thời gian chờ / timed out"
+    if isinstance(exc, psycopg.errors.UndefinedTable):
+        return "chưa có lược đồ dti, hãy chạy / schema dti missing, run: qndti db migrate"
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}".strip(": ")
 

@@ -293,11 +293,11 @@ def test_an_outage_shows_a_message_and_the_screen_recovers() -> None:
                 await until(
                     pilot, lambda: app.refreshes > 0 and LAST_LINE in screen(app), "the first refresh on screen"
                 )
-                assert "Mất kết nối" not in screen(app)
+                assert "Không đọc được" not in screen(app)
                 await asyncio.to_thread(server.stop)
-                await until(pilot, lambda: "Mất kết nối cơ sở dữ liệu" in screen(app), "the outage message")
+                await until(pilot, lambda: "Không đọc được cơ sở dữ liệu" in screen(app), "the outage message")
                 text = screen(app)
-                assert "Database unreachable" in text
+                assert "Cannot read the database" in text
                 # What was read before the outage stays on screen.
                 assert "0,750 · 750 điểm / points" in text
                 failures = app.failures
@@ -306,7 +306,7 @@ def test_an_outage_shows_a_message_and_the_screen_recovers() -> None:
                 with psycopg.connect(server.url) as conn:
                     score(conn, "QN", "INDEX", 0.8, bucket=AT + dt.timedelta(hours=1))
                 await until(pilot, lambda: "0,800 · 800 điểm / points" in screen(app), "the new index", timeout=30)
-                assert "Mất kết nối" not in screen(app)
+                assert "Không đọc được" not in screen(app)
                 assert app.failures == 0
 
         asyncio.run(run())
