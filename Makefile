@@ -31,8 +31,11 @@ down: venv ## Stop the local stack (add PURGE=1 to delete its data)
 status: venv ## Show what the local stack runs and where
 	$(QNDTI) stack status
 
-demo: venv ## Run the live demo: stack, simulator, worker and a live table
+demo: venv ## Run the live demo: stack, simulator, worker and the live dashboard (qndti watch)
 	$(QNDTI) demo
+
+screenshots: venv ## Regenerate the README's pictures of qndti watch (docs/images/*.svg) from a fixed scenario
+	$(BIN)/python -m qndti.watch.screenshots docs/images
 
 lint: venv ## Lint, format check, type check and architecture contracts
 	$(BIN)/ruff check .
@@ -79,4 +82,4 @@ test: venv jars tools ## The full test suite: lint, generated files, unit and in
 scale: venv jars ## The three-worker test ROUNDS times in a row (default 10); it is also part of make test
 	for round in $$(seq $(or $(ROUNDS),10)); do echo "round $$round"; $(BIN)/pytest -m scale -q tests/integration || exit 1; done
 
-.PHONY: help venv jars tools scale up down status demo lint format unit coverage chaos bench-index test timescale-engine bench-sink bench bench-deps
+.PHONY: help venv jars tools scale up down status demo screenshots lint format unit coverage chaos bench-index test timescale-engine bench-sink bench bench-deps

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from qndti.commands import bench, catalog, connectors, db, demo, dlq, grafana, importer, stack, worker
+from qndti.commands import bench, catalog, connectors, db, demo, dlq, grafana, importer, stack, watch, worker
 
 app = typer.Typer(
     help="QN-DTI Monitor: real-time monitoring of Quảng Ninh's digital-transformation index.",
@@ -19,6 +19,7 @@ app.add_typer(dlq.app, name="dlq")
 app.add_typer(grafana.app, name="grafana")
 app.command("worker")(worker.run)
 app.command("demo")(demo.run)
+app.command("watch")(watch.run)
 app.command("import")(importer.run)
 app.command("bench", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(bench.run)
 

@@ -1,93 +1,89 @@
-"""``qndti demo``: the whole slice live in the terminal."""
+"""``qndti demo``: the whole slice live in the terminal, shown by ``qndti watch``."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Sequence
+from pathlib import Path
 
-import psycopg
 import typer
-from rich.live import Live
-from rich.table import Table
 
-from index_engine.catalog import Catalog, load_catalog
 from qndti.commands import console, fail, settings
 from qndti.stack import StackError
 
-_QUERY = """
-SELECT unit_code, value, numerator, denominator, ts
-  FROM dti.indicator_latest WHERE indicator_code = %s
-"""
 
-
-def _table(catalog: Catalog, indicator: str, rows: Sequence[tuple[object, ...]]) -> Table:
-    info = catalog.indicators[indicator]
-    table = Table(title=f"{indicator} · {info.name_vi}", caption="Ctrl-C để dừng / to stop")
-    for column in ("Đơn vị / unit", "Giá trị %", "Tử số", "Mẫu số", "Cập nhật (UTC)"):
-        table.add_column(column, justify="right" if column != "Đơn vị / unit" else "left")
-    by_unit = {str(r[0]): r for r in rows}
-    order = ["QN", *catalog.children("QN")]
-    for code in order:
-        row = by_unit.get(code)
-        name = catalog.units[code].name_vi
-        if row is None:
-            table.add_row(name, "…", "", "", "")
-            continue
-        _, value, numerator, denominator, ts = row
-        table.add_row(
-            f"[bold]{name}[/bold]" if code == "QN" else name,
-            "–" if value is None else f"{float(str(value)):.2f}",
-            f"{float(str(numerator)):,.0f}" if numerator is not None else "",
-            f"{float(str(denominator)):,.0f}" if denominator is not None else "",
-            f"{ts:%H:%M:%S}" if ts is not None else "",
-        )
-    return table
+def early_exit(children: Sequence[tuple[str, subprocess.Popen[bytes]]], logs: Path) -> str | None:
+    """A message naming the first demo process that stopped, or ``None`` while all run."""
+    for name, child in children:
+        code = child.poll()
+        if code is not None:
+            return f"the demo's {name} exited early (code {code}); see {logs / (name + '.log')}"
+    return None
 
 
 def run(
-    indicator: str = typer.Option("CQS-04", help="Indicator to show."),
+    indicator: str = typer.Option("CQS-04", help="Indicator of the indicator screen."),
+    interval: float = typer.Option(2.0, min=0.5, help="Seconds between refreshes of the screen."),
     keep_stack: bool = typer.Option(False, help="Leave the stack running after Ctrl-C."),
 ) -> None:
-    """Start the stack, migrate, run the simulator and a worker, and show a live table until Ctrl-C."""
+    """Start the stack, migrate, run the simulator and a worker, and show ``qndti watch`` until Ctrl-C (or q)."""
+    import psycopg
+
+    from qndti.watch.app import WatchApp, root_unit
+    from qndti.watch.data import WatchSource
     from streams.db import migrate
+    from streams.reference import load_reference
 
     config = settings()
-    catalog = load_catalog()
+    catalog = config.catalog()
+    if indicator not in catalog.indicators:
+        raise fail(f"unknown indicator {indicator!r}: not in catalog {catalog.version}")
     stack = config.stack()
     try:
         with console.status("Starting Kafka and PostgreSQL…"):
             stack.up()
             migrate(config.database())
-    except StackError as exc:
+            # Names, targets and peer groups for the screen, as `qndti db migrate` loads them.
+            with psycopg.connect(config.database(), prepare_threshold=None) as conn:
+                load_reference(conn, catalog)
+    except (StackError, psycopg.OperationalError) as exc:
         raise fail(str(exc)) from None
     python = [sys.executable, "-m", "qndti"]
     logs = config.stack_dir.resolve() / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     children = [
-        subprocess.Popen(  # noqa: S603 - our own entry point
-            [*python, *args], stdout=(logs / f"{name}.log").open("ab"), stderr=subprocess.STDOUT
+        (
+            name,
+            subprocess.Popen(  # noqa: S603 - our own entry point
+                [*python, *args], stdout=(logs / f"{name}.log").open("ab"), stderr=subprocess.STDOUT
+            ),
         )
         for name, args in (("worker", ["worker"]), ("simulator", ["connectors", "run"]))
     ]
     console.print(f"Worker and simulator started; logs in {logs}")
+    app = WatchApp(
+        WatchSource(config.database(), root_unit(catalog)),
+        catalog,
+        interval=interval,
+        indicator=indicator,
+        guard=lambda: early_exit(children, logs),
+    )
+    message: str | None = None
     try:
-        with psycopg.connect(config.database(), autocommit=True) as conn, Live(console=console) as live:
-            while all(c.poll() is None for c in children):
-                rows = conn.execute(_QUERY, (indicator,)).fetchall()
-                live.update(_table(catalog, indicator, rows))
-                time.sleep(1)
-        raise fail(f"a demo process exited early; see the logs in {logs}")
+        message = app.run()
     except KeyboardInterrupt:
-        console.print("Stopping…")
+        pass  # Ctrl-C outside the screen (while it starts or stops): stop everything below all the same.
     finally:
-        for child in children:
+        console.print("Stopping…")
+        for _, child in children:
             child.terminate()
-        for child in children:
+        for _, child in children:
             try:
                 child.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 child.kill()
         if not keep_stack:
             stack.down()
+    if message:
+        raise fail(message)

@@ -158,8 +158,11 @@ class KafkaBroker:
     def wait_ready(self, pid: int, timeout: float, server_log: Path, since: int) -> None:
         """Wait until the broker's log says it started (after byte ``since``) and its port answers."""
         deadline = time.monotonic() + timeout
+        missing = 0
         while time.monotonic() < deadline:
-            if not process.is_running(pid, MAIN_CLASS):
+            # Twice in a row: the java launcher may re-exec itself, and its command line reads empty meanwhile.
+            missing = 0 if process.is_running(pid, MAIN_CLASS) else missing + 1
+            if missing >= 2:
                 raise StackError(f"Kafka exited during start. Last lines of {self.log}:\n{process.tail(self.log)}")
             if _logged_since(server_log, since, "Kafka Server started") and _port_open(self.port):
                 return

@@ -33,7 +33,8 @@ def spawn(
 
 def is_running(pid: int | None, marker: str) -> bool:
     """Whether ``pid`` is alive and its command line contains ``marker`` (guards against pid reuse)."""
-    if pid is None:
+    if pid is None or pid <= 0:
+        # PostgreSQL writes a negative pid to postmaster.pid for a standalone (single-user) backend.
         return False
     try:
         proc = psutil.Process(pid)
