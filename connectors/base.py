@@ -21,8 +21,9 @@ from index_engine.observation import Observation
 class Batch:
     """What one poll read: observations to produce and the checkpoint to save once the broker acknowledged them.
 
-    ``rejected`` lists records that were set aside (counted and logged, never produced); ``after_produced`` runs
-    once the observations are acknowledged and the checkpoint saved (a file drop moves its files then).
+    ``rejected`` lists records that were set aside (logged, never produced; the poll counts as one failure);
+    ``warnings`` are logged; ``after_produced`` runs once the observations are acknowledged and the checkpoint
+    saved (a file drop moves its files then).
     """
 
     observations: list[Observation]
@@ -31,6 +32,7 @@ class Batch:
     rejected: list[RecordRejected] = field(default_factory=list)
     not_modified: bool = False
     after_produced: Callable[[], Awaitable[None]] | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, mapped: Mapped, checkpoint: Checkpoint) -> Batch:
