@@ -86,3 +86,8 @@ class PortInUse(ConnectorError):
     """A port this process must listen on cannot be had (another instance holds it, or it is not allowed)."""
 
     error_class = "port"
+
+    def __init__(self, what: str, message: str) -> None:
+        Exception.__init__(self, f"{what}: {message}")
+        self.source = what
+        self.detail = message

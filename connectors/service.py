@@ -47,7 +47,8 @@ class HealthServer:
         app.router.add_get("/metrics", self._metrics)
         app.router.add_get("/healthz", self._healthz)
         self.runner = web.AppRunner(app, access_log=None)
-        return await listen(self.runner, self.host, self.port, "the connectors' /metrics and /healthz")
+        what = "/metrics and /healthz"
+        return await listen(self.runner, self.host, self.port, what, "QNDTI_CONNECTORS_PORT")
 
     async def stop(self) -> None:
         """Stop serving."""

@@ -1,5 +1,7 @@
-"""Report files as Vietnamese agencies make them, built in the tests: title rows, merged headers, a total row,
-notes and a signature block at the bottom; CSV in Windows-1258 or UTF-16 as older office software saves it.
+"""Report files as Vietnamese agencies make them, built in the tests.
+
+Title rows, merged headers, a total row, notes and a signature block at the bottom; CSV in Windows-1258 or UTF-16
+as older office software saves it.
 """
 
 from __future__ import annotations
@@ -11,19 +13,19 @@ from typing import Any
 
 from openpyxl import Workbook
 
-TITLE = [
+TITLE: list[list[Any]] = [
     ["CỤC THUẾ TỈNH QUẢNG NINH", None, None, None, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"],
     [None, None, None, None, "Độc lập - Tự do - Hạnh phúc"],
     ["BÁO CÁO TÌNH HÌNH NỘP THUẾ ĐIỆN TỬ, 6 THÁNG ĐẦU NĂM 2023"],
 ]
 HEADER = ["STT", "Địa bàn", "DN đang hoạt động", "DN nộp thuế điện tử", "Hộ KD kê khai", "Hộ KD nộp thuế điện tử"]
-DATA = [
+DATA: list[list[Any]] = [
     [1, "TP. Hạ Long", "3.412", "3.391", "6.870", "2.402"],
     [2, "Cẩm Phả", 2105, 2090, 3120, 1001],
     [3, "Thị xã Quảng Yên", "1.020", "1.011", "2.004", "650"],
 ]
-TOTAL = [None, "Tổng cộng", 6537, 6492, 11994, 4053]
-FOOTER = [
+TOTAL: list[Any] = [None, "Tổng cộng", 6537, 6492, 11994, 4053]
+FOOTER: list[list[Any]] = [
     [],
     ["Ghi chú: số liệu tính đến hết ngày 30/6/2023, theo hệ thống quản lý thuế tập trung TMS."],
     [None, None, None, None, "Quảng Ninh, ngày 05 tháng 7 năm 2023"],
@@ -41,7 +43,7 @@ ETAX = {
 }
 
 
-def xlsx(path: Path, rows: Sequence[Sequence[Any]], merges: Sequence[str] = (), sheet: str = "Báo cáo") -> Path:
+def xlsx(path: Path, rows: Sequence[Any], merges: Sequence[str] = (), sheet: str = "Báo cáo") -> Path:
     """Write ``rows`` to a workbook with the given merged ranges."""
     book = Workbook()
     ws = book.active
@@ -57,9 +59,9 @@ def xlsx(path: Path, rows: Sequence[Sequence[Any]], merges: Sequence[str] = (), 
 
 def etax_report(
     path: Path,
-    data: Sequence[Sequence[Any]] = DATA,
+    data: Sequence[Any] = DATA,
     header: Sequence[str] = HEADER,
-    footer: Sequence[Sequence[Any]] = FOOTER,
+    footer: Sequence[Any] = FOOTER,
 ) -> Path:
     """The Tax Department's report: title block, header on row 4, data, a total row, notes and signatures."""
     return xlsx(path, [*TITLE, header, *data, TOTAL, *footer], merges=["A3:F3"])
@@ -81,6 +83,6 @@ def cp1258(text: str) -> bytes:
     return bytes(out)
 
 
-def csv_text(rows: Sequence[Sequence[Any]], separator: str = ";") -> str:
+def csv_text(rows: Sequence[Any], separator: str = ";") -> str:
     """CSV lines as Excel writes them (no quoting needed for these cells)."""
     return "\r\n".join(separator.join("" if c is None else str(c) for c in row) for row in rows) + "\r\n"

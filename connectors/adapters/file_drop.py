@@ -35,7 +35,7 @@ from pydantic import Field
 from connectors.base import Batch, parse_options
 from connectors.checkpoint import Checkpoint
 from connectors.config import SourceConfig
-from connectors.errors import ConfigError, RecordRejected, SourceResponseInvalid, SourceUnavailable
+from connectors.errors import ConfigError, SourceResponseInvalid, SourceUnavailable
 from connectors.mapping import Mapped
 from connectors.reports import ReportOptions, ReportReader
 from index_engine.catalog import Catalog
@@ -96,7 +96,7 @@ class FileDropConnector:
         seen: dict[str, Any] = dict(checkpoint.get("files", {}))
         moves: list[tuple[Path, Path, str | None]] = []
         mapped = Mapped()
-        rejected: list[RecordRejected] = []
+        rejected: list[SourceResponseInvalid] = []
         warnings: list[str] = []
         for path in self._candidates(now):
             digest = sha256(path)
@@ -107,7 +107,7 @@ class FileDropConnector:
                 report, result = self.reader.read(path, now)
             except SourceResponseInvalid as exc:
                 moves.append((path, self.folder / "failed", exc.detail))
-                rejected.append(RecordRejected(self.config.name, path.name, exc.detail))
+                rejected.append(exc)
                 continue
             if result.rejected:
                 reasons = [f"{r.where}: {r.detail}" for r in result.rejected]

@@ -169,8 +169,8 @@ class WebhookConnector:
         app = web.Application(client_max_size=self.options.max_body_bytes + 1024)
         app.router.add_post(self.options.path, handler)
         runner = web.AppRunner(app, access_log=None)
-        what = f"webhook {self.config.name!r}"
-        self.bound_port = await listen(runner, self.options.host, self.options.port, what)
+        what, setting = f"webhook {self.config.name!r}", f"options.port in {self.config.file.rsplit('/', 1)[-1]}"
+        self.bound_port = await listen(runner, self.options.host, self.options.port, what, setting)
         try:
             await stop()
         finally:

@@ -135,7 +135,7 @@ def test_a_header_problem_is_one_reason_for_the_file_and_one_failure(tmp_path: P
         "thue-2023-06-30.xlsx: column 'DN đang hoạt động' not found; the header (row 4) has 'STT', 'Địa bàn', "
         "'Số DN đang hoạt động', 'DN nộp thuế điện tử', 'Hộ KD kê khai', 'Hộ KD nộp thuế điện tử'\n"
     )
-    assert sample(registry, "qndti_connector_failures_total", source="etax", error_class="bad_record") == 1
+    assert sample(registry, "qndti_connector_failures_total", source="etax", error_class="invalid_response") == 1
     assert sample(registry, "qndti_connector_polls_total", source="etax", outcome="empty") == 1
     assert loop.state.last_error is not None
     assert "column 'DN đang hoạt động' not found" in loop.state.last_error

@@ -164,7 +164,7 @@ def test_empty_and_fake_files_get_a_message_an_office_can_act_on(
 def test_a_zip_that_is_not_a_workbook_and_an_empty_sheet(tmp_path: Path) -> None:
     with pytest.raises(TableError, match="a ZIP archive without a workbook in it"):
         read_grid(_docx(tmp_path / "bao-cao.xlsx"))
-    with pytest.raises(TableError, match="^sheet 'Báo cáo' is empty$"):
+    with pytest.raises(TableError, match=r"^sheet 'Báo cáo' is empty$"):
         read_grid(xlsx(tmp_path / "trong.xlsx", []))
 
 
