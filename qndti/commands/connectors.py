@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from prometheus_client import CollectorRegistry
+from rich.markup import escape
 from rich.table import Table
 
 from connectors.base import Batch, Connector, PushConnector, is_polled
@@ -176,7 +177,9 @@ def check(
     if batch.not_modified:
         console.print("The source answered 'not modified' since the last checkpoint.")
     for rejected in batch.rejected:
-        console.print(f"[yellow]rejected:[/yellow] {rejected}")
+        console.print(f"[yellow]rejected:[/yellow] {escape(str(rejected))}")
+    for warning in batch.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
 
 
 @app.command("list")
