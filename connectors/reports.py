@@ -126,6 +126,7 @@ class ReportReader:
         self.options = options
         columns, values = _columns(config)
         labels = {fold(c): c for c in columns}
+        self.ts_column = config.fields.ts
         self.mapper = Mapper(self.config, catalog, labels)
         dated = self.config.model_copy(update={"fields": self.config.fields.model_copy(update={"ts": _TS})})
         self.dated_mapper = Mapper(dated, catalog, labels)
@@ -155,6 +156,10 @@ class ReportReader:
         if not table.rows:
             raise self._fail(path, f"no data rows under the header (row {table.header_row})")
         if self.config.fields.ts is not None:
+            if date is not None:
+                report.warnings.append(
+                    f"{path.name}: the date given is not used: each row's time is in column {self.ts_column!r}"
+                )
             return report
         when = end_of_day(date, self.mapper.zone, now) if date is not None else None
         if when is None and self.options.date_from_filename:

@@ -106,10 +106,10 @@ def _not_a_workbook(data: bytes) -> str:
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         return "it is an Excel 97-2003 workbook (.xls) named .xlsx: open it in Excel and save it as .xlsx"
-    if head.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<")):
+    if head.startswith(b"<"):
         return (
-            "it is a web page (HTML) named .xlsx, as some systems export: open it in Excel and save it as .xlsx,"
-            " or export CSV"
+            "it is a web page (HTML) or an XML file named .xlsx, as some systems export: open it in Excel and save"
+            " it as .xlsx, or export CSV"
         )
     try:
         decode(data[:4096])
@@ -206,7 +206,7 @@ def _find_header(grid: Grid, layout: TableLayout) -> int:
         if any(fold(_cell_text(c)) == wanted for c in row):
             return index
     # Say what the most header-like row holds: the one with the most texts near the top.
-    top = grid.cells[:HEADER_SEARCH_ROWS]
+    top = grid.cells[:HEADER_SEARCH_ROWS] or [[]]
     best = max(range(len(top)), key=lambda i: len(_texts(top[i])))
     raise TableError(
         f"column {layout.unit_header!r} not found; the header seems to be row {best + 1}, which has "

@@ -30,8 +30,12 @@ def _utf16_without_bom(data: bytes) -> str | None:
         return None
     even, odd = data[0::2].count(0), data[1::2].count(0)
     half = len(data) // 2
-    codec = "utf-16-le" if odd > half * 0.3 and even == 0 else "utf-16-be" if even > half * 0.3 and odd == 0 else None
-    if codec is None:
+    # A few zero bytes on the other side are letters like U+0100 (Ā); many mean it is not UTF-16 at all.
+    if odd > half * 0.3 and even <= half * 0.02:
+        codec = "utf-16-le"
+    elif even > half * 0.3 and odd <= half * 0.02:
+        codec = "utf-16-be"
+    else:
         return None
     try:
         return data.decode(codec)

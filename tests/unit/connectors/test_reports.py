@@ -10,7 +10,7 @@ from connectors.adapters.file_drop import FileDropConnector, FileDropOptions
 from connectors.reports import ReportReader, date_in_name
 from connectors.runner import SourceLoop, SourceState
 from index_engine.periods import LOCAL_TZ
-from tests.agency_files import DATA, ETAX, HEADER, etax_report
+from tests.agency_files import DATA, ETAX, HEADER, etax_report, xlsx
 from tests.connectors_support import CATALOG, ListSink, emitter, sample, source
 
 NOW = dt.datetime(2023, 7, 10, 3, tzinfo=dt.UTC)
@@ -162,3 +162,19 @@ def test_a_poll_with_many_bad_rows_in_two_files_is_one_failure(tmp_path: Path) -
     )
     assert loop.state.last_error is not None
     assert loop.state.last_error.endswith("(and 10 more)")
+
+
+def test_rows_with_their_own_time_column_ignore_a_given_date_and_say_so(tmp_path: Path) -> None:
+    config = source(
+        tmp_path / "sources",
+        "etax",
+        type="file_drop",
+        fields={"unit": "Địa bàn", "ts": "Ngày số liệu"},
+        metrics={"DN đang hoạt động": "enterprise.active"},
+    )
+    path = xlsx(tmp_path / "thue.xlsx", [["Địa bàn", "Ngày số liệu", "DN đang hoạt động"], ["Cô Tô", "30/06/2023", 41]])
+    read = ReportReader(config, CATALOG, FileDropOptions())
+    report = read.prepare(path, NOW, dt.date(2023, 3, 31))
+    assert report.warnings == ["thue.xlsx: the date given is not used: each row's time is in column 'Ngày số liệu'"]
+    [obs] = read.map(report, report.rows, NOW).observations
+    assert obs.ts == dt.datetime(2023, 6, 30, tzinfo=LOCAL_TZ)

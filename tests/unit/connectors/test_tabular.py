@@ -144,7 +144,11 @@ def _docx(path: Path) -> Path:
         ("bao-cao.csv", b"", r"^the file is empty \(0 bytes\)$"),
         ("bao-cao.csv", b"\r\n;;\r\n\r\n", r"^the file has no rows, only blank lines \(read as UTF-8 text\)$"),
         ("bao-cao.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), r"Excel 97-2003 workbook \(\.xls\) named"),
-        ("bao-cao.xlsx", "<html><table><tr><td>Hạ Long</td></tr></table>".encode(), r"web page \(HTML\) named .xlsx"),
+        (
+            "bao-cao.xlsx",
+            "<html><table><tr><td>Hạ Long</td></tr></table>".encode(),
+            r"web page \(HTML\) or an XML file named .xlsx",
+        ),
         ("bao-cao.xlsx", cp1258("Địa bàn;DN\r\nHạ Long;1\r\n"), r"text file named .xlsx \(CSV\?\): rename it to .csv"),
         ("bao-cao.xlsx", b"PK\x03\x04 not really a workbook", r"ZIP archive is damaged"),
         ("bao-cao.xlsx", bytes(range(256)) * 4, r"does not start like an XLSX workbook"),
