@@ -182,18 +182,13 @@ class ReportReader:
         for number, row in rows:
             mapper = self.dated_mapper if _TS in row else self.mapper
             one = mapper.map_numbered([(number, row)], now, label)
-            for obs in one.observations:
-                earlier = report.figures.setdefault(obs.id, number)
-                if earlier != number:
-                    one.rejected.append(
-                        RecordRejected(
-                            self.config.name,
-                            f"{label} {number}",
-                            f"unit {obs.unit} already has {obs.metric} for this date in row {earlier}",
-                        )
-                    )
-                    one.observations = []
-                    break
+            twice = [o for o in one.observations if o.id in report.figures]
+            if twice:
+                earlier = report.figures[twice[0].id]
+                message = f"unit {twice[0].unit} already has {twice[0].metric} for this date in row {earlier}"
+                result.rejected.append(RecordRejected(self.config.name, f"{label} {number}", message))
+                continue
+            report.figures.update((o.id, number) for o in one.observations)
             one.observations = [revised(o, report.revision) for o in one.observations]
             result.extend(one)
         return result

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from connectors.adapters.file_drop import FileDropOptions
@@ -79,7 +80,7 @@ def run(
     except ConnectorError as exc:
         raise fail(str(exc), 2) from None
     for warning in report.warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}")
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}", soft_wrap=True)
     numbered = report.rows
     produced_rows = 0
     rejected: list[RecordRejected] = []
@@ -106,13 +107,15 @@ def run(
     if report.footer_row is not None:
         console.print(f"{file.name}: rows from {report.footer_row} on are the notes and signature block: skipped")
     for error in rejected[:20]:
-        console.print(f"[yellow]rejected[/yellow] {error.where}: {error.detail}")
+        console.print(f"[yellow]rejected[/yellow] {escape(error.where)}: {escape(error.detail)}", soft_wrap=True)
     if len(rejected) > 20:
         console.print(f"… and {len(rejected) - 20} more")
     if rejected and not partial:
+        done = "an import would produce nothing" if dry_run else "nothing was produced"
         console.print(
-            f"{file.name}: nothing was produced (a report is all or nothing); fix the rows above and import it "
-            "again, or import the good rows alone with --partial"
+            f"{file.name}: {done} (a report is all or nothing); fix the rows above and import it again, or import "
+            "the good rows alone with --partial",
+            soft_wrap=True,
         )
     if rejected:
         raise typer.Exit(1)
