@@ -3,8 +3,8 @@
 Each file is read whole (see :mod:`connectors.reports`): if every data row maps, its observations are produced
 and the file moves to ``processed/``; if any row is bad, nothing of it is produced and it moves to ``failed/``
 with ``<file>.reason.txt`` saying which rows and why. A file whose content (SHA-256) was produced before is not
-produced again. A corrected file for the same date, saved after the original, replaces its figures: its
-observations carry its modification time as their revision.
+produced again. The observations of a file carry its modification time as their revision, so a corrected file
+for the same date, saved after the original, has the higher revision (see :mod:`connectors.revisions`).
 
 Options::
 

@@ -7,6 +7,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from connectors.adapters.file_drop import FileDropConnector, FileDropOptions
+from connectors.errors import SourceResponseInvalid
 from connectors.reports import ReportReader, date_in_name
 from connectors.runner import SourceLoop, SourceState
 from index_engine.periods import LOCAL_TZ
@@ -178,3 +179,22 @@ def test_rows_with_their_own_time_column_ignore_a_given_date_and_say_so(tmp_path
     assert report.warnings == ["thue.xlsx: the date given is not used: each row's time is in column 'Ngày số liệu'"]
     [obs] = read.map(report, report.rows, NOW).observations
     assert obs.ts == dt.datetime(2023, 6, 30, tzinfo=LOCAL_TZ)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "bao-cao-2023-06-30.xlsx: the file is empty (0 bytes)"),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100),
+            "bao-cao-2023-06-30.xlsx: not an XLSX workbook: it is an Excel 97-2003 workbook (.xls) named .xlsx: open "
+            "it in Excel and save it as .xlsx",
+        ),
+    ],
+)
+def test_an_empty_or_fake_workbook_is_named_in_the_message(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "bao-cao-2023-06-30.xlsx"
+    path.write_bytes(content)
+    with pytest.raises(SourceResponseInvalid) as caught:
+        reader(tmp_path).prepare(path, NOW)
+    assert caught.value.detail == message
