@@ -12,7 +12,7 @@ from typing_extensions import TypeIs
 
 from connectors.checkpoint import Checkpoint
 from connectors.config import SourceConfig
-from connectors.errors import ConfigError, ConnectorError, RecordRejected
+from connectors.errors import ConfigError, ConnectorError, SourceResponseInvalid
 from connectors.mapping import Mapped
 from index_engine.observation import Observation
 
@@ -21,16 +21,19 @@ from index_engine.observation import Observation
 class Batch:
     """What one poll read: observations to produce and the checkpoint to save once the broker acknowledged them.
 
-    ``rejected`` lists records that were set aside (counted and logged, never produced); ``after_produced`` runs
-    once the observations are acknowledged and the checkpoint saved (a file drop moves its files then).
+    ``rejected`` lists records or files that were set aside (logged, never produced; the poll counts as one
+    failure, of the first one's class);
+    ``warnings`` are logged; ``after_produced`` runs once the observations are acknowledged and the checkpoint
+    saved (a file drop moves its files then).
     """
 
     observations: list[Observation]
     checkpoint: Checkpoint
     newest: dt.datetime | None = None
-    rejected: list[RecordRejected] = field(default_factory=list)
+    rejected: list[SourceResponseInvalid] = field(default_factory=list)
     not_modified: bool = False
     after_produced: Callable[[], Awaitable[None]] | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, mapped: Mapped, checkpoint: Checkpoint) -> Batch:

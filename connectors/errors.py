@@ -9,7 +9,8 @@ Hierarchy::
     ├── SourceAuthFailed            the source refused the credential (401/403): fix the secret, not retryable
     ├── SourceResponseInvalid       permanent for this response: it cannot be mapped to observations
     │   └── RecordRejected          one record is bad (negative or non-numeric count, unknown unit, …)
-    └── ProduceFailed               the broker did not acknowledge the observations
+    ├── ProduceFailed               the broker did not acknowledge the observations
+    └── PortInUse                   a port to listen on (``/healthz``, a webhook) cannot be had
 """
 
 from __future__ import annotations
@@ -79,3 +80,14 @@ class ProduceFailed(ConnectorError):
     """The broker did not acknowledge the observations; the checkpoint stays where it was."""
 
     error_class = "produce"
+
+
+class PortInUse(ConnectorError):
+    """A port this process must listen on cannot be had (another instance holds it, or it is not allowed)."""
+
+    error_class = "port"
+
+    def __init__(self, what: str, message: str) -> None:
+        Exception.__init__(self, f"{what}: {message}")
+        self.source = what
+        self.detail = message

@@ -91,11 +91,16 @@ class Mapped:
 class Mapper:
     """Maps one source's records to observations as its configuration says."""
 
-    def __init__(self, config: SourceConfig, catalog: Catalog) -> None:
+    def __init__(self, config: SourceConfig, catalog: Catalog, columns: Mapping[str, str] | None = None) -> None:
         self.config = config
         self.catalog = catalog
         self.units = UnitResolver(catalog, config.units.aliases)
         self.zone = ZoneInfo(config.timezone)
+        self.columns = dict(columns or {})
+        """Field path → column header as the report writes it, for messages (``column 'DN nộp thuế'``)."""
+
+    def _where(self, path: str) -> str:
+        return f"column {self.columns[path]!r}" if path in self.columns else f"field {path!r}"
 
     def map(self, records: Iterable[Mapping[str, Any]], now: dt.datetime, label: str = "record") -> Mapped:
         """Map every record; ``label`` names records in errors (``row``, ``item``…), numbered from 1."""
@@ -126,7 +131,7 @@ class Mapper:
     def _field(self, record: Mapping[str, Any], path: str, what: str) -> Any:
         value = get_path(record, path)
         if value is _MISSING:
-            raise self._reject(f"field {path!r}", f"{what} is missing (has the source changed its format?)")
+            raise self._reject(self._where(path), f"{what} is missing (has the source changed its format?)")
         return value
 
     def map_one(self, record: Mapping[str, Any], now: dt.datetime) -> list[Observation]:
@@ -136,7 +141,7 @@ class Mapper:
             name = self._field(record, fields.unit, "the unit")
             unit = self.units.resolve(name)
             if unit is None:
-                raise self._reject(f"field {fields.unit!r}", f"unit {name!r} is not in the catalog (add an alias?)")
+                raise self._reject(self._where(fields.unit), f"unit {name!r} is not in the catalog (add an alias?)")
         else:
             unit = str(fields.unit_constant)
         ts = now
@@ -145,7 +150,7 @@ class Mapper:
             try:
                 ts = parse_time(raw_ts, self.zone)
             except ValueError as exc:
-                raise self._reject(f"field {fields.ts!r}", str(exc)) from None
+                raise self._reject(self._where(fields.ts), str(exc)) from None
         record_id = None if fields.id is None else str(self._field(record, fields.id, "the record id"))
         pairs = self._pairs(record)
         if not pairs:
@@ -181,14 +186,14 @@ class Mapper:
             name = self._field(record, fields.metric, "the metric name")
             code = metrics.get(str(name).strip())
             if code is None:
-                raise self._reject(f"field {fields.metric!r}", f"metric name {name!r} is not mapped")
-            return [(f"field {fields.value!r}", code, self._field(record, fields.value, "the count"))]
+                raise self._reject(self._where(fields.metric), f"metric name {name!r} is not mapped")
+            return [(self._where(fields.value), code, self._field(record, fields.value, "the count"))]
         pairs = []
         for path, code in metrics.items():
             value = get_path(record, path)
             if value is _MISSING:
-                raise self._reject(f"field {path!r}", "the count is missing (has the source changed its format?)")
+                raise self._reject(self._where(path), "the count is missing (has the source changed its format?)")
             if value is None or value == "":
                 continue  # an empty cell is "not reported", not zero
-            pairs.append((f"field {path!r}", code, value))
+            pairs.append((self._where(path), code, value))
         return pairs

@@ -1,18 +1,8 @@
 """Prometheus metrics of the connectors, one set per process over a passed-in registry.
 
-===============================================  =====================================================
-name                                             meaning
-===============================================  =====================================================
-``qndti_connector_polls_total{source,outcome}``  polls by outcome: ``ok``, ``not_modified``, ``empty``,
-                                                 ``failed``, ``skipped`` (circuit breaker open)
-``qndti_connector_failures_total``               failures by ``error_class``: ``unavailable``, ``timeout``,
-``{source,error_class}``                         ``auth``, ``invalid_response``, ``bad_record``, ``produce``,
-                                                 ``config``, ``internal``
-``qndti_connector_observations_total{source}``   observations acknowledged by the broker
-``qndti_connector_last_success_timestamp_``      Unix time of the last successful poll
-``seconds{source}``
-``qndti_connector_source_lag_seconds{source}``   now − newest source time produced
-===============================================  =====================================================
+Names, labels and every label value are listed in ``docs/metrics.md`` (a test compares that table with what real
+polls make here). A poll (or a webhook delivery) counts once in ``qndti_connector_polls_total``, and at most once
+in ``qndti_connector_failures_total``, so failures ÷ polls never passes 1.
 """
 
 from __future__ import annotations

@@ -65,7 +65,6 @@ class Emitter:
                 raise SourceResponseInvalid(source, f"observation {obs.id}: {exc}") from None
         for rejected in batch.rejected:
             log.error("%s", rejected)
-            self.metrics.failure(source, rejected.error_class)
         try:
             sent = await self.sink.send(batch.observations) if batch.observations else 0
         except Exception as exc:
@@ -74,18 +73,36 @@ class Emitter:
             self.store.save(source, batch.checkpoint)
         if batch.after_produced is not None:
             await batch.after_produced()
+        for warning in batch.warnings:
+            log.warning("source %r: %s", source, warning)
         self.metrics.produced(source, sent, batch.newest, self.clock())
+        if batch.rejected:
+            # One failure per poll, whatever the number of records set aside: failures ÷ polls stays ≤ 1.
+            self.metrics.failure(source, batch.rejected[0].error_class)
         return sent
 
 
 @dataclass
 class SourceState:
-    """What /healthz reports about one source."""
+    """What /healthz reports about one source: ``last_error`` is set while its last poll or delivery failed."""
 
     name: str
     breaker: str = "closed"
     last_error: str | None = None
     last_success: dt.datetime | None = None
+
+    @property
+    def healthy(self) -> bool:
+        """Whether the source's last poll or delivery went through whole, with its breaker closed."""
+        return self.breaker == "closed" and self.last_error is None
+
+    def succeeded(self, at: dt.datetime, rejected: Sequence[ConnectorError] = ()) -> None:
+        """Record a poll or delivery that went through; records set aside still count as an error."""
+        self.breaker, self.last_success = "closed", at
+        self.last_error = None
+        if rejected:
+            more = f" (and {len(rejected) - 1} more)" if len(rejected) > 1 else ""
+            self.last_error = f"{rejected[0]}{more}"
 
 
 @dataclass
@@ -136,7 +153,7 @@ class SourceLoop:
         metrics.poll(self.name, outcome)
         self.breaker.record_success()
         self.backoff.reset()
-        self.state.breaker, self.state.last_error, self.state.last_success = "closed", None, now
+        self.state.succeeded(now, batch.rejected)
         if sent or batch.rejected:
             log.info("source %r: produced %d observations, %d rejected", self.name, sent, len(batch.rejected))
         return max(0.0, (next_run(config.schedule, now, self.zone) - self.emitter.clock()).total_seconds())
@@ -169,16 +186,26 @@ class SourceLoop:
 
 
 async def run_push(
-    connector: PushConnector, emitter: Emitter, checkpoint: dict[str, object], stop: asyncio.Event
+    connector: PushConnector,
+    emitter: Emitter,
+    checkpoint: dict[str, object],
+    stop: asyncio.Event,
+    state: SourceState | None = None,
 ) -> None:
-    """Serve a pushing source until ``stop`` is set."""
+    """Serve a pushing source until ``stop`` is set; each delivery counts as one poll."""
     name = connector.config.name
+    health = state or SourceState(name)
 
     async def emit(batch: Batch) -> int:
-        return await emitter.emit(name, batch)
+        sent = await emitter.emit(name, batch)
+        emitter.metrics.poll(name, "ok" if sent else "empty")
+        health.succeeded(emitter.clock(), batch.rejected)
+        return sent
 
     def report(exc: ConnectorError) -> None:
         log.error("%s [%s]", exc, exc.error_class)
+        emitter.metrics.poll(name, "failed")
         emitter.metrics.failure(name, exc.error_class)
+        health.last_error = str(exc)
 
     await connector.serve(dict(checkpoint), emit, report, stop.wait)

@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from connectors.base import Connector, PushConnector, is_polled
 from connectors.checkpoint import CheckpointStore
 from connectors.runner import Emitter, SourceLoop, SourceState, run_push
+from connectors.serving import listen
 
 
 @dataclass
@@ -30,26 +31,24 @@ class HealthServer:
     async def _healthz(self, _: web.Request) -> web.Response:
         sources = {
             s.name: {
+                "status": "ok" if s.healthy else "degraded",
                 "breaker": s.breaker,
                 "last_error": s.last_error,
                 "last_success": s.last_success.isoformat() if s.last_success else None,
             }
             for s in self.states
         }
-        degraded = any(s.breaker != "closed" for s in self.states)
+        degraded = not all(s.healthy for s in self.states)
         return web.json_response({"status": "degraded" if degraded else "ok", "sources": sources})
 
     async def start(self) -> int:
-        """Start serving; return the bound port."""
+        """Start serving; return the bound port, or raise PortInUse."""
         app = web.Application()
         app.router.add_get("/metrics", self._metrics)
         app.router.add_get("/healthz", self._healthz)
         self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, self.host, self.port)
-        await site.start()
-        sockets = getattr(site._server, "sockets", None) or []
-        return int(sockets[0].getsockname()[1]) if sockets else self.port
+        what = "/metrics and /healthz"
+        return await listen(self.runner, self.host, self.port, what, "QNDTI_CONNECTORS_PORT")
 
     async def stop(self) -> None:
         """Stop serving."""
@@ -75,6 +74,6 @@ async def run_sources(
             loop = SourceLoop(connector, emitter, checkpoint, state)
             tasks.append(asyncio.create_task(loop.run(stop), name=connector.config.name))
         else:
-            push = run_push(connector, emitter, checkpoint, stop)
+            push = run_push(connector, emitter, checkpoint, stop, state)
             tasks.append(asyncio.create_task(push, name=connector.config.name))
     await asyncio.gather(*tasks)

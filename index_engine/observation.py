@@ -22,6 +22,7 @@ Kind = Literal["delta", "cumulative", "gauge"]
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 Aware = Annotated[dt.datetime, msgspec.Meta(tz=True)]
 Count = Annotated[float, msgspec.Meta(ge=0, le=sys.float_info.max)]
+Revision = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]  # fits PostgreSQL bigint
 
 MAX_BYTES: Final = 4096
 """Largest accepted message; a real observation is about 200 bytes."""
@@ -45,8 +46,12 @@ REASONS: Final = (
 """Every reason code a rejection can carry."""
 
 
-class Observation(msgspec.Struct, frozen=True, kw_only=True, gc=False):
-    """One count from a source system for one metric and unit at one time."""
+class Observation(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=True):
+    """One count from a source system for one metric and unit at one time.
+
+    ``revision`` is optional (absent means 0, and 0 is not written): a correction of a figure (same source, unit,
+    metric and ``ts``) carries a higher revision than the figure it corrects, and its own ``id``.
+    """
 
     id: NonEmpty
     source: NonEmpty
@@ -55,6 +60,7 @@ class Observation(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     ts: Aware
     kind: Kind
     value: Count
+    revision: Revision = 0
 
 
 _decoder: Final = msgspec.json.Decoder(Observation)
@@ -104,6 +110,8 @@ def validate(obs: Observation, catalog: Catalog, now: dt.datetime) -> Observatio
         raise InvalidObservation("naive_timestamp", f"ts {obs.ts.isoformat()} has no UTC offset")
     if not math.isfinite(obs.value) or obs.value < 0:
         raise InvalidObservation("bad_value", f"value {obs.value!r} is not a finite number ≥ 0")
+    if type(obs.revision) is not int or not 0 <= obs.revision < 2**63:
+        raise InvalidObservation("schema", f"revision {obs.revision!r} is not an integer from 0 to 2^63 - 1")
     return _check_context(obs, catalog, now)
 
 

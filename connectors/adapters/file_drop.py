@@ -1,9 +1,10 @@
 """``file_drop``: a watched folder of CSV and XLSX reports.
 
-Each file is read whole: if every data row maps, its observations are produced and the file moves to
-``processed/``; if any row is bad, nothing of it is produced and it moves to ``failed/`` with
-``<file>.reason.txt`` saying which rows and why. A file whose content (SHA-256) was produced before is not
-produced again.
+Each file is read whole (see :mod:`connectors.reports`): if every data row maps, its observations are produced
+and the file moves to ``processed/``; if any row is bad, nothing of it is produced and it moves to ``failed/``
+with ``<file>.reason.txt`` saying which rows and why. A file whose content (SHA-256) was produced before is not
+produced again. The observations of a file carry its modification time as their revision, so a corrected file
+for the same date, saved after the original, has the higher revision (see :mod:`connectors.revisions`).
 
 Options::
 
@@ -14,7 +15,9 @@ Options::
     header_rows: 1                   # 2 or more when the header has merged rows
     settle_seconds: 2                # leave files younger than this alone (still being copied)
     date_from_filename: true         # without ``fields.ts``: the report date in the file name (2023-06-30,
-                                     # 30-06-2023, 30.06.2023 or 20230630), else the time of the poll
+                                     # 30-06-2023, 30.06.2023, 20230630; a month: thang-6-2023, T6-2023,
+                                     # 06.2023, 2023-06 → its last day), else the time of the poll, with a
+                                     # warning in the log
 """
 
 from __future__ import annotations
@@ -22,117 +25,30 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-import re
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import Field
 
 from connectors.base import Batch, parse_options
 from connectors.checkpoint import Checkpoint
-from connectors.config import Fields, SourceConfig
-from connectors.errors import RecordRejected, SourceResponseInvalid, SourceUnavailable
-from connectors.mapping import Mapped, Mapper
-from connectors.tabular import TableError, TableLayout, read_grid, rows
-from connectors.units import fold
+from connectors.config import SourceConfig
+from connectors.errors import ConfigError, SourceResponseInvalid, SourceUnavailable
+from connectors.mapping import Mapped
+from connectors.reports import ReportOptions, ReportReader
 from index_engine.catalog import Catalog
 
 MAX_REMEMBERED: Final = 5000
-_TS: Final = "\x00report date"
-_DATES: Final = (
-    (re.compile(r"(\d{4})-(\d{2})-(\d{2})"), ("y", "m", "d")),
-    (re.compile(r"(\d{1,2})[-.](\d{1,2})[-.](\d{4})"), ("d", "m", "y")),
-    (re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)"), ("y", "m", "d")),
-)
 
 
-class FileDropOptions(BaseModel):
-    """Options of a ``file_drop`` source (also the layout ``qndti import`` reads reports with)."""
-
-    model_config = ConfigDict(extra="forbid")
+class FileDropOptions(ReportOptions):
+    """Options of a ``file_drop`` source (its report layout is also what ``qndti import`` reads reports with)."""
 
     folder: Path | None = None
-    patterns: list[str] = ["*.csv", "*.xlsx"]
-    sheet: str | int = 0
-    header_row: int | None = None
-    header_rows: int = 1
+    patterns: list[str] = Field(default_factory=lambda: ["*.csv", "*.xlsx"])
     settle_seconds: float = 2.0
-    date_from_filename: bool = True
-
-
-def folded(config: SourceConfig) -> SourceConfig:
-    """The configuration with header names folded the way :mod:`connectors.tabular` folds the file's headers."""
-    f = config.fields
-    fields = Fields(
-        unit=fold(f.unit) if f.unit else None,
-        ts=fold(f.ts) if f.ts else None,
-        id=fold(f.id) if f.id else None,
-        metric=fold(f.metric) if f.metric else None,
-        value=fold(f.value) if f.value else None,
-        unit_constant=f.unit_constant,
-    )
-    metrics = config.metrics if f.metric else {fold(k): v for k, v in config.metrics.items()}
-    return config.model_copy(update={"fields": fields, "metrics": metrics})
-
-
-def date_in_name(name: str, zone: dt.tzinfo, now: dt.datetime) -> dt.datetime | None:
-    """The end of the report day written in a file name, not later than ``now``."""
-    for pattern, order in _DATES:
-        for match in pattern.finditer(name):
-            parts = dict(zip(order, (int(g) for g in match.groups()), strict=True))
-            try:
-                day = dt.date(parts["y"], parts["m"], parts["d"])
-            except ValueError:
-                continue
-            end = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=zone)
-            return min(end, now)
-    return None
-
-
-class ReportReader:
-    """Reads one report file into observations with a source's configuration (used by file_drop and import)."""
-
-    def __init__(self, config: SourceConfig, catalog: Catalog, options: FileDropOptions) -> None:
-        self.config = folded(config)
-        self.options = options
-        self.mapper = Mapper(self.config, catalog)
-        dated = self.config.model_copy(update={"fields": self.config.fields.model_copy(update={"ts": _TS})})
-        self.dated_mapper = Mapper(dated, catalog)
-        self.layout = TableLayout(
-            unit_header=config.fields.unit,
-            header_row=options.header_row,
-            header_rows=options.header_rows,
-            sheet=options.sheet,
-        )
-
-    def prepare(self, path: Path, now: dt.datetime) -> list[tuple[int, dict[str, Any]]]:
-        """The numbered data rows of ``path``; raise SourceResponseInvalid when it is not a readable table."""
-        try:
-            grid = read_grid(path, self.options.sheet)
-            numbered = list(rows(grid, self.layout))
-        except TableError as exc:
-            raise SourceResponseInvalid(self.config.name, f"{path.name}: {exc}") from None
-        except OSError as exc:
-            raise SourceUnavailable(self.config.name, f"{path.name}: cannot be read ({exc.strerror})") from None
-        if self.config.fields.ts is None and self.options.date_from_filename:
-            when = date_in_name(path.name, self.mapper.zone, now)
-            if when is not None:
-                numbered = [(n, {**r, _TS: when}) for n, r in numbered]
-        return numbered
-
-    def map(self, numbered: list[tuple[int, dict[str, Any]]], now: dt.datetime, label: str) -> Mapped:
-        """Map prepared rows; rows carrying the file-name date use it as their time."""
-        dated = [r for r in numbered if _TS in r[1]]
-        undated = [r for r in numbered if _TS not in r[1]]
-        result = self.mapper.map_numbered(undated, now, label)
-        result.extend(self.dated_mapper.map_numbered(dated, now, label))
-        return result
-
-    def read(self, path: Path, now: dt.datetime) -> Mapped:
-        """Map every data row of ``path``."""
-        return self.map(self.prepare(path, now), now, f"{path.name}, row")
 
 
 def sha256(path: Path) -> str:
@@ -162,8 +78,6 @@ class FileDropConnector:
         self.config = config
         self.options = parse_options(config, FileDropOptions)
         if self.options.folder is None:
-            from connectors.errors import ConfigError
-
             raise ConfigError(config.file.rsplit("/", 1)[-1], "the folder to watch is required", "options.folder")
         self.folder = self.options.folder
         self.reader = ReportReader(config, catalog, self.options)
@@ -182,24 +96,26 @@ class FileDropConnector:
         seen: dict[str, Any] = dict(checkpoint.get("files", {}))
         moves: list[tuple[Path, Path, str | None]] = []
         mapped = Mapped()
-        rejected: list[RecordRejected] = []
+        rejected: list[SourceResponseInvalid] = []
+        warnings: list[str] = []
         for path in self._candidates(now):
             digest = sha256(path)
             if digest in seen:
                 moves.append((path, self.folder / "processed", f"same content as {seen[digest]['name']}: not produced"))
                 continue
             try:
-                result = self.reader.read(path, now)
+                report, result = self.reader.read(path, now)
             except SourceResponseInvalid as exc:
                 moves.append((path, self.folder / "failed", exc.detail))
-                rejected.append(RecordRejected(self.config.name, path.name, exc.detail))
+                rejected.append(exc)
                 continue
-            if result.rejected or not result.observations:
-                reasons = [str(r.where) + ": " + r.detail for r in result.rejected] or ["no data rows"]
+            if result.rejected:
+                reasons = [f"{r.where}: {r.detail}" for r in result.rejected]
                 moves.append((path, self.folder / "failed", "\n".join(reasons)))
-                rejected.extend(result.rejected or [RecordRejected(self.config.name, path.name, "no data rows")])
+                rejected.extend(result.rejected)
                 continue
             mapped.extend(result)
+            warnings.extend(report.warnings)
             seen[digest] = {"name": path.name, "at": now.isoformat(), "observations": len(result.observations)}
             moves.append((path, self.folder / "processed", None))
         # Keep the memory of produced files bounded: forget the oldest first.
@@ -216,6 +132,7 @@ class FileDropConnector:
             mapped.newest,
             rejected=rejected,
             after_produced=move_all if moves else None,
+            warnings=warnings,
         )
 
     async def poll(self, checkpoint: Checkpoint, now: dt.datetime) -> Batch:

@@ -29,6 +29,7 @@ from connectors.checkpoint import Checkpoint
 from connectors.config import ApiKeyAuth, BasicAuth, BearerAuth, SourceConfig
 from connectors.errors import ConfigError, SourceAuthFailed, SourceResponseInvalid, SourceTimeout, SourceUnavailable
 from connectors.mapping import Mapped, Mapper, get_path
+from connectors.revisions import remember
 from index_engine.catalog import Catalog
 
 
@@ -181,10 +182,11 @@ class HttpJsonConnector:
                 url, params = following, dict(self._params)
             page += 1
         batch = Batch.of(mapped, new)
+        batch.observations, batch.checkpoint = remember(batch.observations, new, now)
         if mapped.newest is not None:
             previous = checkpoint.get("watermark")
             newest = mapped.newest.astimezone(dt.UTC).isoformat()
-            new["watermark"] = newest if previous is None or newest > str(previous) else previous
+            batch.checkpoint["watermark"] = newest if previous is None or newest > str(previous) else previous
         return batch
 
 

@@ -34,6 +34,7 @@ from connectors.checkpoint import Checkpoint
 from connectors.config import SourceConfig
 from connectors.errors import ConfigError, SourceAuthFailed, SourceResponseInvalid, SourceUnavailable
 from connectors.mapping import Mapper, parse_time
+from connectors.revisions import remember
 from index_engine.catalog import Catalog
 
 _AUTH_STATES = ("28000", "28P01")
@@ -166,11 +167,11 @@ class SqlConnector:
         column = self.options.watermark_column
         if rows and column not in rows[0]:
             raise SourceResponseInvalid(name, f"the result has no column {column!r} (has the query changed?)")
-        new = dict(checkpoint)
-        batch = Batch.of(self.mapper.map(rows, now, label="row"), new)
+        batch = Batch.of(self.mapper.map(rows, now, label="row"), dict(checkpoint))
+        batch.observations, batch.checkpoint = remember(batch.observations, checkpoint, now)
         values = [r[column] for r in rows if r[column] is not None]
         if values:
-            new["watermark"] = _encode(max(values))
+            batch.checkpoint["watermark"] = _encode(max(values))
         return batch
 
 

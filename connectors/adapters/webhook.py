@@ -45,6 +45,8 @@ from connectors.errors import (
     SourceResponseInvalid,
 )
 from connectors.mapping import Mapper
+from connectors.revisions import remember
+from connectors.serving import listen
 from index_engine.catalog import Catalog
 
 MAX_REMEMBERED: Final = 10_000
@@ -135,12 +137,14 @@ class WebhookConnector:
             seen: list[str] = state.setdefault("seen_ids", [])
             if delivery in seen:
                 return web.json_response({"id": delivery, "duplicate": True}, status=202)
-            mapped = self.mapper.map(records, self.clock(), label=f"delivery {delivery}, record")
+            now = self.clock()
+            mapped = self.mapper.map(records, now, label=f"delivery {delivery}, record")
             try:
                 batch = Batch.of(mapped, {**state, "seen_ids": [*seen, delivery][-MAX_REMEMBERED:]})
             except ConnectorError as exc:
                 report(exc)
                 return web.json_response({"error": str(exc)}, status=422)
+            batch.observations, batch.checkpoint = remember(batch.observations, batch.checkpoint, now)
             try:
                 produced = await emit(batch)
             except ProduceFailed as exc:
@@ -165,12 +169,8 @@ class WebhookConnector:
         app = web.Application(client_max_size=self.options.max_body_bytes + 1024)
         app.router.add_post(self.options.path, handler)
         runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, self.options.host, self.options.port)
-        await site.start()
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        self.bound_port = sockets[0].getsockname()[1] if sockets else self.options.port
+        what, setting = f"webhook {self.config.name!r}", f"options.port in {self.config.file.rsplit('/', 1)[-1]}"
+        self.bound_port = await listen(runner, self.options.host, self.options.port, what, setting)
         try:
             await stop()
         finally:

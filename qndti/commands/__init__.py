@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from qndti.settings import Settings
 
@@ -22,6 +23,6 @@ def settings() -> Settings:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print an error and return the exit to raise."""
-    console.print(f"[red]error:[/red] {message}")
+    """Print an error (on one line, never wrapped) and return the exit to raise."""
+    console.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True, highlight=False)
     return typer.Exit(code)

@@ -13,12 +13,13 @@ from typing import Annotated
 
 import typer
 from prometheus_client import CollectorRegistry
+from rich.markup import escape
 from rich.table import Table
 
 from connectors.base import Batch, Connector, PushConnector, is_polled
 from connectors.checkpoint import CheckpointStore
 from connectors.config import DEFAULT_SOURCES, SourceConfig, load_sources
-from connectors.errors import ConnectorError
+from connectors.errors import ConnectorError, PortInUse
 from connectors.metrics import ConnectorMetrics
 from connectors.producer import ObservationProducer
 from connectors.registry import build_connector
@@ -81,16 +82,18 @@ async def _run(config: Settings, connectors: list[Connector | PushConnector], ca
     registry = CollectorRegistry()
     metrics = ConnectorMetrics(registry)
     store = CheckpointStore(config.connector_state())
+    states: list[SourceState] = []
+    health = HealthServer(registry, states, config.connectors_host, config.connectors_port)
+    # Take the port first: a second instance stops here, before it touches the broker or any source.
+    port = 0 if once else await health.start()
     producer = ObservationProducer(config.bootstrap(), config.topics().observations)
-    await producer.start()
     emitter = Emitter(producer, catalog, store, metrics)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    states: list[SourceState] = []
-    health = HealthServer(registry, states, config.connectors_host, config.connectors_port)
     try:
+        await producer.start()
         if once:
             for connector in connectors:
                 if is_polled(connector):
@@ -101,7 +104,6 @@ async def _run(config: Settings, connectors: list[Connector | PushConnector], ca
                     if state.last_error:
                         raise fail(state.last_error)
             return
-        port = await health.start()
         logging.getLogger("connectors").info(
             "running %s; /metrics and /healthz on %s:%d",
             ", ".join(c.config.name for c in connectors),
@@ -132,7 +134,10 @@ def run(
     config = settings()
     catalog = load_catalog()
     selected = _select(load_configs(config), source)
-    asyncio.run(_run(config, build(selected, catalog), catalog, once))
+    try:
+        asyncio.run(_run(config, build(selected, catalog), catalog, once))
+    except PortInUse as exc:
+        raise fail(str(exc), 2) from None
 
 
 @app.command("check")
@@ -172,7 +177,9 @@ def check(
     if batch.not_modified:
         console.print("The source answered 'not modified' since the last checkpoint.")
     for rejected in batch.rejected:
-        console.print(f"[yellow]rejected:[/yellow] {rejected}")
+        console.print(f"[yellow]rejected:[/yellow] {escape(str(rejected))}")
+    for warning in batch.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
 
 
 @app.command("list")

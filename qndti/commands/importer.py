@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from connectors.adapters.file_drop import FileDropOptions, ReportReader
+from connectors.adapters.file_drop import FileDropOptions
 from connectors.base import parse_options
-from connectors.config import SourceConfig
+from connectors.config import SourceConfig, check_against_catalog
 from connectors.errors import ConnectorError, RecordRejected
 from connectors.producer import ObservationProducer
+from connectors.reports import ReportReader
 from index_engine.catalog import load_catalog
 from index_engine.observation import Observation
 from qndti.commands import console, fail, settings
@@ -48,25 +50,38 @@ async def _produce(bootstrap: str, topic: str, chunks: list[list[Observation]], 
     return sent
 
 
+def _day(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"--date {text!r} is not a date like 2023-06-30", 2) from None
+
+
 def run(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX report.")],
     source: str = typer.Option(None, help="Source whose YAML describes the report's layout and mapping."),
     dry_run: bool = typer.Option(False, help="Read and check only; produce nothing."),
+    partial: bool = typer.Option(False, help="Produce the good rows even when some are rejected."),
+    date: str = typer.Option(None, help="Report date (2023-06-30) when the file name has none."),
 ) -> None:
-    """Load a historical report: good rows are produced, bad rows are listed; ids make re-imports harmless."""
+    """Load a historical report, all or nothing (or its good rows with --partial); ids make re-imports harmless."""
     config = settings()
     catalog = load_catalog()
     source_config = _source(load_configs(config), source)
+    day = _day(date)
     try:
-        from connectors.config import check_against_catalog
-
         check_against_catalog(source_config, catalog)
         options = parse_options(source_config, FileDropOptions)
         reader = ReportReader(source_config, catalog, options)
         now = dt.datetime.now(dt.UTC)
-        numbered = reader.prepare(file, now)
+        report = reader.prepare(file, now, day)
     except ConnectorError as exc:
         raise fail(str(exc), 2) from None
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}", soft_wrap=True)
+    numbered = report.rows
     produced_rows = 0
     rejected: list[RecordRejected] = []
     chunks: list[list[Observation]] = []
@@ -75,26 +90,38 @@ def run(
         task = progress.add_task(f"reading {file.name}", total=len(numbered))
         for start in range(0, len(numbered), CHUNK):
             part = numbered[start : start + CHUNK]
-            mapped = reader.map(part, now, f"{file.name}, row")
+            mapped = reader.map(report, part, now)
             chunks.append(mapped.observations)
             rejected.extend(mapped.rejected)
             produced_rows += len(part) - len(mapped.rejected)  # a record is rejected whole, at its first bad field
             progress.advance(task, len(part))
         observations = sum(len(c) for c in chunks)
+        produce = not dry_run and observations > 0 and (partial or not rejected)
         sent = 0
-        if not dry_run and observations:
+        if produce:
             try:
                 sent = asyncio.run(_produce(config.bootstrap(), config.topics().observations, chunks, progress))
             except Exception as exc:
                 raise fail(f"the broker did not acknowledge: {type(exc).__name__}: {exc}") from None
-    verb = "would produce" if dry_run else "produced"
-    console.print(
-        f"{file.name}: {len(numbered)} rows; {produced_rows} rows {verb} "
-        f"{observations if dry_run else sent} observations; {len(rejected)} rows rejected"
-    )
+    console.print(_summary(file.name, len(numbered), produced_rows, observations, sent, len(rejected), dry_run))
+    if report.footer_row is not None:
+        console.print(f"{file.name}: rows from {report.footer_row} on are the notes and signature block: skipped")
     for error in rejected[:20]:
-        console.print(f"[yellow]rejected[/yellow] {error.where}: {error.detail}")
+        console.print(f"[yellow]rejected[/yellow] {escape(error.where)}: {escape(error.detail)}", soft_wrap=True)
     if len(rejected) > 20:
         console.print(f"… and {len(rejected) - 20} more")
+    if rejected and not partial:
+        done = "an import would produce nothing" if dry_run else "nothing was produced"
+        console.print(
+            f"{file.name}: {done} (a report is all or nothing); fix the rows above and import it again, or import "
+            "the good rows alone with --partial",
+            soft_wrap=True,
+        )
     if rejected:
         raise typer.Exit(1)
+
+
+def _summary(name: str, rows: int, good: int, observations: int, sent: int, rejected: int, dry_run: bool) -> str:
+    if dry_run:
+        return f"{name}: {rows} rows; {good} rows would produce {observations} observations; {rejected} rows rejected"
+    return f"{name}: {rows} rows; {good} good rows, {sent} observations produced; {rejected} rows rejected"

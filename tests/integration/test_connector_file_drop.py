@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 import sys
@@ -81,9 +82,10 @@ def test_reports_are_produced_once_and_bad_ones_set_aside(stack: StackInfo, topi
             shutil.copy(drop / "processed" / "ho-so-2023-06-30.xlsx", drop / "ho-so-copy.xlsx")
             await loop.poll_once()
             assert sample(kafka.registry, "qndti_connector_observations_total", source="reports") == 6
+            # One failure for the poll that set bad.csv aside, however many of its rows were bad.
             assert (
                 sample(kafka.registry, "qndti_connector_failures_total", source="reports", error_class="bad_record")
-                == 2
+                == 1
             )
             assert len(kafka.store.load("reports")["files"]) == 2
             return await read_topic(stack.kafka_bootstrap, topics.observations, 6)
@@ -128,10 +130,46 @@ def test_unreadable_file_goes_to_failed_with_the_reason(stack: StackInfo, topics
 
     asyncio.run(scenario())
     assert "not a readable XLSX" in (drop / "failed" / "broken.xlsx.reason.txt").read_text(encoding="utf-8")
-    assert "no header row" in (drop / "failed" / "changed.csv.reason.txt").read_text(encoding="utf-8")
+    assert (drop / "failed" / "changed.csv.reason.txt").read_text(encoding="utf-8") == (
+        "changed.csv: column 'Đơn vị' not found; the header seems to be row 1, which has 'Unit', 'Processed' "
+        "(read as UTF-8 text) (has the report format changed?)\n"
+    )
 
 
-def test_import_backfills_a_report_with_a_summary(stack: StackInfo, topics: Topics, tmp_path: Path) -> None:
+def test_a_corrected_report_for_the_same_date_is_a_higher_revision(
+    stack: StackInfo, topics: Topics, tmp_path: Path
+) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    original = xlsx_report(drop / "ho-so-2023-06-30.xlsx", [[1, "Hạ Long", "12.345", "11.530"], [2, "Cô Tô", 80, 75]])
+    os.utime(original, (1_688_300_000, 1_688_300_000))
+
+    async def scenario() -> list[Any]:
+        async with KafkaEmitter(stack.kafka_bootstrap, topics.observations, tmp_path / "state") as kafka:
+            loop = SourceLoop(
+                FileDropConnector(drop_source(tmp_path, drop), CATALOG), kafka.emitter, {}, SourceState("reports")
+            )
+            await loop.poll_once()
+            # The agency fixes Hạ Long's online count and sends the file again, with the same name.
+            fixed = xlsx_report(
+                drop / "ho-so-2023-06-30.xlsx", [[1, "Hạ Long", "12.345", "11.630"], [2, "Cô Tô", 80, 75]]
+            )
+            os.utime(fixed, (1_688_400_000, 1_688_400_000))
+            await loop.poll_once()
+            return await read_topic(stack.kafka_bootstrap, topics.observations, 8)
+
+    found = asyncio.run(scenario())
+    online = sorted(
+        (o for o in found if o.unit == "HALONG" and o.metric == "dossier.processed_online"), key=lambda o: o.revision
+    )
+    assert [(o.value, o.revision) for o in online] == [(11530.0, 1_688_300_000_000), (11630.0, 1_688_400_000_000)]
+    assert online[0].ts == online[1].ts
+    assert online[1].id == "reports:HALONG:dossier.processed_online:2023-06-30T16:59:59Z@1688400000000"
+    assert len({o.id for o in found}) == 8  # every observation of the corrected file has ids of its own
+    assert len([p for p in (drop / "processed").iterdir() if p.suffix == ".xlsx"]) == 2  # both kept, none failed
+
+
+def _import(stack: StackInfo, topics: Topics, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     sources = tmp_path / "sources"
     write_source(
         sources,
@@ -142,18 +180,28 @@ def test_import_backfills_a_report_with_a_summary(stack: StackInfo, topics: Topi
         metrics=METRICS,
         options={"header_rows": 2},
     )
+    env = service_env(stack, "postgresql://unused", topics, tmp_path, QNDTI_CONNECTOR_SOURCES=str(sources))
+    return subprocess.run(
+        [sys.executable, "-m", "qndti", "import", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_import_is_all_or_nothing_unless_partial(stack: StackInfo, topics: Topics, tmp_path: Path) -> None:
     report = csv_report(
         tmp_path / "2023-03-31.csv",
         [[1, "Hạ Long", "5.000", "4.600"], [2, "Móng Cái", "abc", "3"], [3, "Quảng Yên", "2.100", "2.000"]],
     )
-    env = service_env(stack, "postgresql://unused", topics, tmp_path, QNDTI_CONNECTOR_SOURCES=str(sources))
-    result = subprocess.run(
-        [sys.executable, "-m", "qndti", "import", str(report)], env=env, capture_output=True, text=True, timeout=120
-    )
+    result = _import(stack, topics, tmp_path, str(report))
     assert result.returncode == 1, result.stderr
     said = " ".join(result.stderr.split())  # the console wraps long lines
-    assert "3 rows; 2 rows produced 4 observations; 1 rows rejected" in said
-    assert "row 4, field 'ho so da xu ly': count 'abc' is not a number" in said
+    assert "3 rows; 2 good rows, 0 observations produced; 1 rows rejected" in said
+    assert "row 4, column 'Hồ sơ Đã xử lý': count 'abc' is not a number" in said
+    assert "nothing was produced (a report is all or nothing)" in said
+    assert asyncio.run(read_topic(stack.kafka_bootstrap, topics.observations, 0, timeout=1)) == []
+
+    result = _import(stack, topics, tmp_path, str(report), "--partial")
+    assert result.returncode == 1, result.stderr
+    assert "3 rows; 2 good rows, 4 observations produced; 1 rows rejected" in " ".join(result.stderr.split())
     found = asyncio.run(read_topic(stack.kafka_bootstrap, topics.observations, 4))
     assert sorted((o.unit, o.value) for o in found) == [
         ("HALONG", 4600.0),
@@ -161,3 +209,35 @@ def test_import_backfills_a_report_with_a_summary(stack: StackInfo, topics: Topi
         ("QUANGYEN", 2000.0),
         ("QUANGYEN", 2100.0),
     ]
+
+
+def test_import_of_an_undated_agency_file_with_a_signature_block_and_a_correction(
+    stack: StackInfo, topics: Topics, tmp_path: Path
+) -> None:
+    footer = [[], [None, None, "Hạ Long, ngày 02 tháng 4 năm 2023"], [None, "NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ"]]
+    report = xlsx_report(tmp_path / "bao-cao-ho-so.xlsx", [[1, "Hạ Long", "5.000", "4.600"], *footer])
+    os.utime(report, (1_680_000_000, 1_680_000_000))
+    result = _import(stack, topics, tmp_path, str(report), "--dry-run")
+    assert result.returncode == 0, result.stderr
+    said = " ".join(result.stderr.split())
+    assert "warning: bao-cao-ho-so.xlsx: no report date in the file name" in said
+    assert "give it with qndti import --date" in said
+    assert "bao-cao-ho-so.xlsx: rows from 6 on are the notes and signature block: skipped" in said
+
+    result = _import(stack, topics, tmp_path, str(report), "--date", "2023-03-31")
+    assert result.returncode == 0, result.stderr
+    assert "warning" not in result.stderr
+    corrected = xlsx_report(tmp_path / "bao-cao-ho-so.xlsx", [[1, "Hạ Long", "5.000", "4.700"], *footer])
+    os.utime(corrected, (1_680_100_000, 1_680_100_000))
+    result = _import(stack, topics, tmp_path, str(corrected), "--date", "2023-03-31")
+    assert result.returncode == 0, result.stderr
+    found = asyncio.run(read_topic(stack.kafka_bootstrap, topics.observations, 4))
+    assert sorted((o.metric, o.revision, o.value, o.ts.isoformat()) for o in found) == [
+        ("dossier.processed", 1_680_000_000_000, 5000.0, "2023-03-31T23:59:59+07:00"),
+        ("dossier.processed", 1_680_100_000_000, 5000.0, "2023-03-31T23:59:59+07:00"),
+        ("dossier.processed_online", 1_680_000_000_000, 4600.0, "2023-03-31T23:59:59+07:00"),
+        ("dossier.processed_online", 1_680_100_000_000, 4700.0, "2023-03-31T23:59:59+07:00"),
+    ]
+    result = _import(stack, topics, tmp_path, str(corrected), "--date", "31/03/2023")
+    assert result.returncode == 2
+    assert "--date '31/03/2023' is not a date like 2023-06-30" in result.stderr

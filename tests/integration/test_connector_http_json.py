@@ -302,3 +302,38 @@ def test_a_slow_source_times_out(tmp_path: Path) -> None:
             return sample(registry, "qndti_connector_failures_total", source="dvc", error_class="timeout")
 
     assert asyncio.run(scenario()) == 1
+
+
+def test_a_count_sent_again_for_the_same_time_with_a_fix_is_a_higher_revision(
+    stack: StackInfo, topics: Topics, tmp_path: Path
+) -> None:
+    answers = [RECORDS[:2], [RECORDS[0], {**RECORDS[1], "daXuLy": 1101}]]
+
+    async def api(_: web.Request) -> web.Response:
+        return web.json_response({"data": answers.pop(0)})
+
+    async def scenario() -> list[Any]:
+        async with (
+            serve({"/api": api}) as base,
+            KafkaEmitter(stack.kafka_bootstrap, topics.observations, tmp_path / "state") as kafka,
+        ):
+            config = http_source(tmp_path, f"{base}/api", auth={"type": "none"})
+            loop = SourceLoop(HttpJsonConnector(config, CATALOG, ENV), kafka.emitter, {}, SourceState("dvc"))
+            await loop.poll_once()
+            await asyncio.sleep(0.01)
+            await loop.poll_once()
+            await loop.connector.aclose()
+            assert sample(kafka.registry, "qndti_connector_observations_total", source="dvc") == 8
+            return await read_topic(stack.kafka_bootstrap, topics.observations, 8)
+
+    found = asyncio.run(scenario())
+    assert len(found) == 8
+    # Seven figures came twice unchanged (the same id: a repeat); Cẩm Phả's processed count came with a fix.
+    assert len({o.id for o in found}) == 5
+    fixed = sorted(
+        (o for o in found if o.unit == "CAMPHA" and o.metric == "dossier.processed"), key=lambda o: o.revision
+    )
+    assert [o.value for o in fixed] == [1001.0, 1101.0]
+    assert fixed[1].revision > fixed[0].revision
+    assert fixed[0].ts == fixed[1].ts
+    assert {o.revision for o in found if o is not fixed[1]} == {fixed[0].revision}

@@ -60,7 +60,7 @@ def test_rows_after_the_watermark_are_produced_once(stack: StackInfo, topics: To
             connector = SqlConnector(sql_source(tmp_path), CATALOG, {"HIS_DSN": his})
             loop = SourceLoop(connector, kafka.emitter, {}, SourceState("his"))
             await loop.poll_once()
-            assert kafka.store.load("his") == {"watermark": (T0 + dt.timedelta(minutes=1)).isoformat()}
+            assert kafka.store.load("his")["watermark"] == (T0 + dt.timedelta(minutes=1)).isoformat()
             insert(his, ("Uông Bí", T0 + dt.timedelta(minutes=2), 50, 45))
             await loop.poll_once()
             await loop.poll_once()  # nothing new
@@ -76,6 +76,44 @@ def test_rows_after_the_watermark_are_produced_once(stack: StackInfo, topics: To
         ("UONGBI", "dossier.processed", 50.0),
         ("UONGBI", "dossier.processed_online", 45.0),
     ]
+
+
+def test_a_corrected_row_read_again_after_its_update_time_is_a_higher_revision(
+    stack: StackInfo, topics: Topics, tmp_path: Path, database_url: str
+) -> None:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE so_lieu (don_vi text, ngay date, so_ho_so int, cap_nhat timestamptz)")
+        conn.execute("INSERT INTO so_lieu VALUES ('Hạ Long', '2023-06-30', 1000, '2023-07-01T08:00Z')")
+        conn.execute("INSERT INTO so_lieu VALUES ('Cô Tô', '2023-06-30', 40, '2023-07-01T08:00Z')")
+    query = "SELECT * FROM so_lieu WHERE cap_nhat > %(watermark)s ORDER BY cap_nhat"
+    config = source(
+        tmp_path / "sources",
+        "his",
+        type="sql",
+        fields={"unit": "don_vi", "ts": "ngay"},
+        metrics={"so_ho_so": "dossier.processed"},
+        options={"dsn_env": "HIS_DSN", "query": query, "watermark_column": "cap_nhat"},
+    )
+
+    async def scenario() -> list[Any]:
+        async with KafkaEmitter(stack.kafka_bootstrap, topics.observations, tmp_path / "state") as kafka:
+            loop = SourceLoop(
+                SqlConnector(config, CATALOG, {"HIS_DSN": database_url}), kafka.emitter, {}, SourceState("his")
+            )
+            await loop.poll_once()
+            with psycopg.connect(database_url, autocommit=True) as conn:  # the system fixes Hạ Long's figure
+                conn.execute(
+                    "UPDATE so_lieu SET so_ho_so = 1010, cap_nhat = '2023-07-02T08:00Z' WHERE don_vi = 'Hạ Long'"
+                )
+            await loop.poll_once()
+            return await read_topic(stack.kafka_bootstrap, topics.observations, 3)
+
+    found = sorted(asyncio.run(scenario()), key=lambda o: (o.unit, o.revision))
+    assert [(o.unit, o.value) for o in found] == [("COTO", 40.0), ("HALONG", 1000.0), ("HALONG", 1010.0)]
+    first, corrected = found[1], found[2]
+    assert corrected.ts == first.ts
+    assert corrected.revision > first.revision
+    assert corrected.id != first.id
 
 
 @pytest.mark.parametrize(
@@ -161,7 +199,7 @@ def test_any_dbapi_driver_with_its_parameter_style(tmp_path: Path) -> None:
     connector = SqlConnector(config, CATALOG, {"HIS_DSN": str(path)})
     batch = asyncio.run(connector.poll({}, dt.datetime.now(dt.UTC)))
     assert sorted((o.unit, o.value) for o in batch.observations) == [("COTO", 40.0), ("COTO", 50.0)]
-    assert batch.checkpoint == {"watermark": "2023-06-30T11:00:00+00:00"}
+    assert batch.checkpoint["watermark"] == "2023-06-30T11:00:00+00:00"
     writer = sql_source(tmp_path, driver="sqlite3", query="DELETE FROM bao_cao WHERE cap_nhat > %(watermark)s")
     asyncio.run(SqlConnector(writer, CATALOG, {"HIS_DSN": str(path)}).poll({}, dt.datetime.now(dt.UTC)))
     with sqlite3.connect(path) as conn:

@@ -63,6 +63,10 @@ def test_round_trip() -> None:
         (raw(unit="ATLANTIS"), "unknown_unit"),
         (raw(ts="2022-12-31T09:00:00+07:00"), "unit_not_valid"),
         (raw(kind="delta"), "kind_mismatch"),
+        (raw(revision=-1), "schema"),
+        (raw(revision=1.5), "schema"),
+        (raw(revision=True), "schema"),
+        (raw(revision=2**63), "schema"),
     ],
 )
 def test_rejections_carry_a_reason(payload: bytes, reason: str) -> None:
@@ -91,6 +95,9 @@ def test_non_finite_values_are_bad() -> None:
         ({"value": -1.0}, "bad_value"),
         ({"value": float("inf")}, "bad_value"),
         ({"unit": "ATLANTIS"}, "unknown_unit"),
+        ({"revision": -1}, "schema"),
+        ({"revision": 2**63}, "schema"),
+        ({"revision": True}, "schema"),
     ],
 )
 def test_observations_built_in_python_get_the_checks_the_decoder_makes_on_the_wire(
@@ -105,3 +112,13 @@ def test_observations_built_in_python_get_the_checks_the_decoder_makes_on_the_wi
 def test_an_out_of_range_number_on_the_wire_is_a_bad_value() -> None:
     with pytest.raises(InvalidObservation, match=r"^bad_value: "):
         decode_observation(raw().replace(b"1234.0", b"1e999"), CATALOG, NOW)
+
+
+def test_revision_is_optional_and_absent_when_zero() -> None:
+    assert decode_observation(raw(), CATALOG, NOW).revision == 0
+    corrected = decode_observation(raw(id="dvc-1@7", revision=7), CATALOG, NOW)
+    assert corrected.revision == 7
+    assert json.loads(encode_observation(corrected))["revision"] == 7
+    # A figure that was never corrected is written exactly as before the field existed.
+    assert "revision" not in json.loads(encode_observation(decode_observation(raw(), CATALOG, NOW)))
+    assert validate(msgspec.structs.replace(corrected, revision=2**63 - 1), CATALOG, NOW).revision == 2**63 - 1
