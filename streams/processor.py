@@ -10,7 +10,7 @@ changed unit states, rollup messages and dead letters. Delta observations whose 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import msgspec
@@ -18,18 +18,20 @@ import msgspec
 from index_engine.catalog import Catalog
 from index_engine.errors import InvalidObservation
 from index_engine.observation import Observation, decode_observation
-from index_engine.periods import LOCAL_TZ
+from index_engine.periods import LOCAL_TZ, period_of
 from index_engine.results import Scorecard
 from index_engine.values import indicator_value
 from streams.evaluation import Alert, evaluate_state
 from streams.rows import IndicatorRow
 from streams.state import (
+    Counted,
     IndicatorKey,
     RollupMessage,
     UnitState,
     apply_contribution,
     apply_observation,
     dump_rollups,
+    figure_of,
     inputs,
     latest_in,
     load_rollups,
@@ -77,7 +79,10 @@ class BatchResult:
     observations: list[Observation] = field(default_factory=list)
     scorecards: list[Scorecard] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
-    delta_ids: list[tuple[str, str]] = field(default_factory=list)
+    deltas: dict[str, tuple[str, Counted]] = field(default_factory=dict)
+    """Delta figures this batch counted or revised: figure → (unit, as counted now); stored in the same transaction."""
+    revised: list[Observation] = field(default_factory=list)
+    """Observations that replaced an earlier revision of their figure."""
     """Id and unit of each delta observation counted by this batch (stored in the same transaction)."""
     accepted: int = 0
     repeated: int = 0
@@ -103,7 +108,7 @@ class BatchProcessor:
         messages: Sequence[Message],
         load: Callable[[str], UnitState],
         now: dt.datetime,
-        counted: Collection[str] = (),
+        counted: Mapping[str, Counted] | None = None,
     ) -> BatchResult:
         """Decode and apply ``messages`` in order (see :meth:`decode` and :meth:`apply`)."""
         return self.apply(self.decode(messages, now), load, counted)
@@ -116,16 +121,17 @@ class BatchProcessor:
         self,
         decoded: Sequence[tuple[Message, Decoded]],
         load: Callable[[str], UnitState],
-        counted: Collection[str] = (),
+        counted: Mapping[str, Counted] | None = None,
     ) -> BatchResult:
         """Apply decoded messages in order; ``load`` returns the stored state of a unit.
 
-        ``counted`` holds delta ids counted by earlier batches: those observations change nothing.
+        ``counted`` holds the delta figures counted by earlier batches, by figure (:func:`streams.state.figure_of`):
+        a delta of a counted figure changes something only with a higher revision, which replaces the value counted.
         """
         result = BatchResult()
         changed: dict[str, set[IndicatorKey]] = {}
         rolled_up: dict[str, set[IndicatorKey]] = {}
-        seen = set(counted)
+        seen = dict(counted or {})
         for message, item in decoded:
             if isinstance(item, DeadLetter):
                 result.dead_letters.append(item)
@@ -200,21 +206,38 @@ class BatchProcessor:
         return obs
 
     def _observe(
-        self, obs: Observation, result: BatchResult, load: Callable[[str], UnitState], seen: set[str]
+        self, obs: Observation, result: BatchResult, load: Callable[[str], UnitState], seen: dict[str, Counted]
     ) -> tuple[str, list[IndicatorKey]] | None:
         result.accepted += 1
+        state = self._state(obs.unit, result, load)
+        period = period_of(obs.ts)
+        replaces: Counted | None = None
         if obs.kind == "delta":
-            if obs.id in seen:
+            figure = figure_of(obs)
+            replaces = seen.get(figure)
+            # A figure counted before its revision was kept (metric unknown) cannot be corrected: kept as counted.
+            if replaces is not None and (obs.revision <= replaces.revision or not replaces.metric):
                 result.repeated += 1
+                if obs.revision < replaces.revision:
+                    result.observations.append(obs)  # an older version arriving late: history, not counted
                 return None
-            seen.add(obs.id)
-            result.delta_ids.append((obs.id, obs.unit))
+            seen[figure] = counted = Counted(obs.revision, obs.metric, period, obs.value)
+            result.deltas[figure] = (obs.unit, counted)
+        else:
+            cell = state.own.get((obs.metric, period))
+            replaces = None
+            if cell is not None and cell.ts == obs.ts and obs.revision > cell.revision:
+                result.revised.append(obs)
+        if replaces is not None:
+            result.revised.append(obs)
         result.observations.append(obs)
-        changed_metric = apply_observation(self._state(obs.unit, result, load), obs)
+        changed_metric = apply_observation(state, obs, replaces)
         if changed_metric is None:
             return None
-        metric, period = changed_metric
-        return obs.unit, [(i.code, period) for i in self._reading[metric]]
+        keys = [(i.code, period) for i in self._reading[obs.metric]]
+        if replaces is not None and (replaces.metric, replaces.period) != changed_metric:
+            keys.extend((i.code, replaces.period) for i in self._reading[replaces.metric])
+        return obs.unit, keys
 
     def _contribute(
         self, parent: str, contributions: list[RollupMessage], result: BatchResult, load: Callable[[str], UnitState]

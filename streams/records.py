@@ -118,6 +118,7 @@ def observation_row(obs: Observation) -> ObservationRow:
         ts=obs.ts,
         kind=obs.kind,
         value=obs.value,
+        revision=obs.revision,
     )
 
 

@@ -108,6 +108,7 @@ class ObservationRow:
     ts: dt.datetime
     kind: str
     value: float
+    revision: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +141,7 @@ class StateCellRow:
     period: int
     ts: dt.datetime
     value: float
+    revision: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,24 @@ class Cell:
 
     ts: dt.datetime
     value: float
+    revision: int = 0
+    """For cumulative and gauge cells: the revision of the observation kept (a correction at the same ``ts``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """A delta figure as it was counted: its revision, where its value went, and the value."""
+
+    revision: int
+    metric: str
+    period: int
+    value: float
+
+
+def figure_of(obs: Observation) -> str:
+    """The figure an observation is a version of: its id without the ``@<revision>`` the connectors append."""
+    suffix = f"@{obs.revision}"
+    return obs.id[: -len(suffix)] if obs.revision and obs.id.endswith(suffix) else obs.id
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,12 +174,18 @@ def load_memory(raw: bytes) -> Memory:
     return _memory_decoder.decode(raw)
 
 
-def apply_observation(state: UnitState, obs: Observation) -> MetricKey | None:
+def apply_observation(state: UnitState, obs: Observation, replaces: Counted | None = None) -> MetricKey | None:
     """Fold one observation into its unit's state; return the changed metric key, or None if nothing changed.
 
-    A delta is added whatever its id: the caller passes each delta id once.
+    A delta is added whatever its id: the caller passes each delta figure once per revision, with the counted
+    version it ``replaces`` (taken out first). A cumulative or gauge value replaces the cell's when its ``ts`` is
+    newer, or the same with a higher revision (a correction); a tie keeps the first.
     """
     cell_key = (obs.metric, period_of(obs.ts))
+    if obs.kind == "delta" and replaces is not None:
+        old = state.own[(replaces.metric, replaces.period)]
+        old.value -= replaces.value
+        state.changed_cells.add((replaces.metric, replaces.period))
     cell = state.own.get(cell_key)
     if obs.kind == "delta":
         if cell is None:
@@ -169,8 +193,8 @@ def apply_observation(state: UnitState, obs: Observation) -> MetricKey | None:
         else:
             cell.value += obs.value
             cell.ts = max(cell.ts, obs.ts)
-    elif cell is None or obs.ts > cell.ts:
-        state.own[cell_key] = Cell(ts=obs.ts, value=obs.value)
+    elif cell is None or (obs.ts, obs.revision) > (cell.ts, cell.revision):
+        state.own[cell_key] = Cell(ts=obs.ts, value=obs.value, revision=obs.revision)
     else:
         return None
     state.version += 1

@@ -7,13 +7,13 @@ Tables (migration ``0008.worker-state``): ``dti.state_unit`` (version), ``dti.st
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 import psycopg
 
 from streams.rows import StateCellRow, StateContributionRow, StateIndicatorRow, StateRow, StateUnitRow
-from streams.state import Cell, Contribution, UnitState, dump_memory, load_memory
+from streams.state import Cell, Contribution, Counted, UnitState, dump_memory, load_memory
 
 Connection = psycopg.AsyncConnection[tuple[object, ...]]
 
@@ -29,10 +29,11 @@ async def load_units(conn: Connection, units: Collection[str]) -> dict[str, Unit
         for unit, version in await _rows(cur):
             states[str(unit)].version = int(version)
         await cur.execute(
-            "SELECT unit_code, metric_code, period, ts, value FROM dti.state_cell WHERE unit_code = ANY(%s)", (codes,)
+            "SELECT unit_code, metric_code, period, ts, value, revision FROM dti.state_cell WHERE unit_code = ANY(%s)",
+            (codes,),
         )
-        for unit, metric, period, ts, value in await _rows(cur):
-            states[str(unit)].own[(str(metric), int(period))] = Cell(ts=ts, value=float(value))
+        for unit, metric, period, ts, value, revision in await _rows(cur):
+            states[str(unit)].own[(str(metric), int(period))] = Cell(ts=ts, value=float(value), revision=int(revision))
         await cur.execute(
             "SELECT parent_code, indicator_code, period, child_code, version, ts, numerator, denominator, seen"
             " FROM dti.state_contribution WHERE parent_code = ANY(%s)",
@@ -49,32 +50,43 @@ async def load_units(conn: Connection, units: Collection[str]) -> dict[str, Unit
     return states
 
 
-async def count_new(conn: Connection, deltas: Collection[tuple[str, str]]) -> set[str]:
-    """Insert the (id, unit) of delta observations into ``dti.delta_id``; return the ids that were not there yet.
-
-    Run it inside the batch's transaction: the ids count only if the batch commits. An id another transaction is
-    inserting makes this wait for that transaction's end; an id already there means another worker counted it.
-    """
-    if not deltas:
-        return set()
-    ids = [i for i, _ in deltas]
-    units = [u for _, u in deltas]
+async def counted_figures(conn: Connection, figures: Collection[str]) -> dict[str, Counted]:
+    """Those of the delta ``figures`` already counted, as they were counted (``dti.delta_id``)."""
+    if not figures:
+        return {}
     async with conn.cursor() as cur:
         await cur.execute(
-            "INSERT INTO dti.delta_id (id, unit_code) SELECT * FROM unnest(%s::text[], %s::text[])"
-            " ON CONFLICT DO NOTHING RETURNING id",
-            (ids, units),
+            "SELECT id, revision, metric_code, period, value FROM dti.delta_id WHERE id = ANY(%s)", (list(figures),)
         )
-        return {str(row[0]) for row in await _rows(cur)}
+        rows = await _rows(cur)
+    return {
+        str(figure): Counted(int(revision), metric or "", int(period or 0), float(value or 0.0))
+        for figure, revision, metric, period, value in rows
+    }
 
 
-async def counted_ids(conn: Connection, ids: Collection[str]) -> set[str]:
-    """Those of ``ids`` already counted (in ``dti.delta_id``)."""
-    if not ids:
-        return set()
+async def store_deltas(conn: Connection, deltas: Mapping[str, tuple[str, Counted]]) -> int:
+    """Record the delta figures a batch counted or revised, inside its transaction; return how many were taken.
+
+    A figure is taken when it is new or its stored revision is lower; fewer than ``len(deltas)`` means another
+    worker counted some of them meanwhile.
+    """
+    if not deltas:
+        return 0
+    columns: list[list[object]] = [[], [], [], [], [], []]
+    for figure, (unit, c) in deltas.items():
+        for column, value in zip(columns, (figure, unit, c.revision, c.metric, c.period, c.value), strict=True):
+            column.append(value)
     async with conn.cursor() as cur:
-        await cur.execute("SELECT id FROM dti.delta_id WHERE id = ANY(%s)", (list(ids),))
-        return {str(row[0]) for row in await _rows(cur)}
+        await cur.execute(
+            "INSERT INTO dti.delta_id (id, unit_code, revision, metric_code, period, value)"
+            " SELECT * FROM unnest(%s::text[], %s::text[], %s::int8[], %s::text[], %s::int4[], %s::float8[])"
+            " ON CONFLICT (id) DO UPDATE SET revision = EXCLUDED.revision, metric_code = EXCLUDED.metric_code,"
+            " period = EXCLUDED.period, value = EXCLUDED.value, counted_at = now()"
+            " WHERE dti.delta_id.revision < EXCLUDED.revision RETURNING id",
+            columns,
+        )
+        return len(await _rows(cur))
 
 
 async def _rows(cur: psycopg.AsyncCursor[tuple[object, ...]]) -> list[Any]:
@@ -89,7 +101,7 @@ def state_rows(unit: str, state: UnitState) -> Iterator[StateRow]:
     yield StateUnitRow(unit, state.version)
     for metric, period in state.changed_cells:
         cell = state.own[(metric, period)]
-        yield StateCellRow(unit, metric, period, cell.ts, cell.value)
+        yield StateCellRow(unit, metric, period, cell.ts, cell.value, cell.revision)
     for indicator, period, child in state.changed_contributions:
         c = state.children[(indicator, period)][child]
         yield StateContributionRow(unit, indicator, period, child, c.version, c.ts, c.numerator, c.denominator, c.seen)

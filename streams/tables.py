@@ -187,7 +187,7 @@ def _alert(r: AlertRow, _: dt.timedelta) -> Params:
 
 
 def _observation(r: ObservationRow, _: dt.timedelta) -> Params:
-    return (r.id, r.ts, r.source, r.metric_code, r.unit_code, r.kind, r.value)
+    return (r.id, r.ts, r.source, r.metric_code, r.unit_code, r.kind, r.value, r.revision)
 
 
 def _dead_letter(r: DeadLetterRow, _: dt.timedelta) -> Params:
@@ -199,7 +199,7 @@ def _state_unit(r: StateUnitRow, _: dt.timedelta) -> Params:
 
 
 def _state_cell(r: StateCellRow, _: dt.timedelta) -> Params:
-    return (r.unit_code, r.metric_code, r.period, r.ts, r.value)
+    return (r.unit_code, r.metric_code, r.period, r.ts, r.value, r.revision)
 
 
 def _state_contribution(r: StateContributionRow, _: dt.timedelta) -> Params:
@@ -323,6 +323,7 @@ TABLES: dict[type[Row], Table] = {
             ("unit_code", _TEXT),
             ("kind", _TEXT),
             ("value", _FLOAT),
+            ("revision", _BIGINT),
         ),
         ("id", "ts"),
         _observation,
@@ -355,7 +356,14 @@ TABLES: dict[type[Row], Table] = {
     ),
     StateCellRow: Table(
         "dti.state_cell",
-        (("unit_code", _TEXT), ("metric_code", _TEXT), ("period", _INT), ("ts", _TS), ("value", _FLOAT)),
+        (
+            ("unit_code", _TEXT),
+            ("metric_code", _TEXT),
+            ("period", _INT),
+            ("ts", _TS),
+            ("value", _FLOAT),
+            ("revision", _BIGINT),
+        ),
         ("unit_code", "metric_code", "period"),
         _state_cell,
         versioned=False,

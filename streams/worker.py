@@ -42,8 +42,8 @@ from streams.records import alert_rows, dead_letter_row, scorecard_rows
 from streams.rows import Row, StateRow
 from streams.sink import SinkMode, create_stages
 from streams.staleness import partition_of, sweep
-from streams.state import UnitState
-from streams.store import count_new, counted_ids, load_units, state_rows
+from streams.state import UnitState, figure_of
+from streams.store import counted_figures, load_units, state_rows, store_deltas
 from streams.topics import Topics, ensure_topics
 from streams.web import Health, serve, web_app
 
@@ -262,8 +262,8 @@ class Worker:
         for unit, floor in self._sent_versions.items():
             if unit in self.states:
                 self.states[unit].version = max(self.states[unit].version, floor)
-        deltas = [o.id for _, o in decoded if isinstance(o, Observation) and o.kind == "delta"]
-        counted = await counted_ids(conn, deltas)
+        deltas = [figure_of(o) for _, o in decoded if isinstance(o, Observation) and o.kind == "delta"]
+        counted = await counted_figures(conn, deltas)
         clock = self._stage("load", clock)
         result = self.processor.apply(decoded, self.states.__getitem__, counted)
         rows = database_rows(self.catalog, result, self.config.store_observations)
@@ -273,9 +273,9 @@ class Worker:
         # A short transaction: a worker paused inside it holds the rows it touched until it resumes.
         async with conn.transaction():
             written = await self._write(conn, batch, rows)
-            new = await count_new(conn, result.delta_ids)
-            if len(new) != len(result.delta_ids):
-                raise AlreadyCounted(f"{len(result.delta_ids) - len(new)} delta ids were counted by another worker")
+            taken = await store_deltas(conn, result.deltas)
+            if taken != len(result.deltas):
+                raise AlreadyCounted(f"{len(result.deltas) - taken} delta figures were counted by another worker")
         clock = self._stage("commit", clock)
         self._committed(batch)
         for state in result.states.values():
@@ -435,6 +435,9 @@ class Worker:
         metrics.observations.labels("accepted").inc(result.accepted)
         metrics.observations.labels("rejected").inc(len(result.dead_letters))
         metrics.observations.labels("repeated").inc(result.repeated)
+        metrics.observations.labels("revised").inc(len(result.revised))
+        for obs in result.revised:
+            log.info("revised: %s %s %s at %s, revision %d", obs.unit, obs.metric, obs.kind, obs.ts, obs.revision)
         for letter in result.dead_letters:
             metrics.dead_letters.labels(letter.reason).inc()
         for alert in result.alerts:

@@ -6,7 +6,7 @@ import pytest
 from index_engine.catalog import load_catalog
 from index_engine.observation import Observation, encode_observation
 from streams.processor import BatchProcessor, Message
-from streams.state import RollupMessage, UnitState, dump_rollups, load_rollups
+from streams.state import Cell, Counted, RollupMessage, UnitState, dump_rollups, load_rollups
 
 CATALOG = load_catalog()
 NOW = dt.datetime(2023, 7, 1, tzinfo=dt.UTC)
@@ -133,10 +133,77 @@ def test_a_delta_id_counts_once_within_a_batch_and_not_at_all_when_counted_befor
         [message(delta("a", 3)), message(delta("b", 4)), message(delta("a", 30)), message(delta("c", 5))],
         lambda u: state,
         NOW,
-        counted={"c"},
+        counted={"c": Counted(0, "fee.paid", 2023, 5.0)},
     )
     # "a" again (whatever it carries) and "c" (counted by an earlier batch) change nothing.
     assert state.own[("fee.paid", 2023)].value == 7
-    assert result.delta_ids == [("a", "HALONG"), ("b", "HALONG")]
+    assert sorted(result.deltas) == ["a", "b"]
     assert (result.accepted, result.repeated) == (4, 2)
     assert [o.id for o in result.observations] == ["a", "b"]
+
+
+def revised_delta(figure: str, revision: int, value: float) -> bytes:
+    return encode_observation(
+        Observation(
+            id=f"{figure}@{revision}" if revision else figure,
+            source="t",
+            metric="fee.paid",
+            unit="HALONG",
+            ts=T0,
+            kind="delta",
+            value=value,
+            revision=revision,
+        )
+    )
+
+
+def test_a_higher_revision_of_a_delta_figure_replaces_the_value_counted(processor: BatchProcessor) -> None:
+    state = UnitState()
+    result = processor.process(
+        [
+            message(revised_delta("f1", 0, 3)),
+            message(revised_delta("f2", 5, 10)),
+            message(revised_delta("f1", 7, 4)),  # corrects f1: 3 becomes 4
+            message(revised_delta("f2", 5, 99)),  # the same revision again: a repeat
+            message(revised_delta("f2", 2, 50)),  # an older revision: changes nothing
+        ],
+        lambda u: state,
+        NOW,
+        counted={"f3": Counted(1, "fee.paid", 2023, 2.0)},
+    )
+    assert state.own[("fee.paid", 2023)].value == 14  # 4 + 10
+    assert (result.repeated, len(result.revised)) == (2, 1)
+    assert result.deltas["f1"][1] == Counted(7, "fee.paid", 2023, 4.0)
+    # A revision of a figure counted by an earlier batch takes that batch's value out.
+    earlier = UnitState()
+    earlier.own[("fee.paid", 2023)] = Cell(ts=T0, value=2.0)
+    processor.process(
+        [message(revised_delta("f3", 4, 6))], lambda u: earlier, NOW, {"f3": Counted(1, "fee.paid", 2023, 2.0)}
+    )
+    assert earlier.own[("fee.paid", 2023)].value == 6
+
+
+def test_a_cumulative_correction_at_the_same_time_replaces_the_value_with_a_higher_revision(
+    processor: BatchProcessor,
+) -> None:
+    state = UnitState()
+
+    def total(value: float, revision: int) -> bytes:
+        return encode_observation(
+            Observation(
+                id=f"t@{revision}",
+                source="t",
+                metric="dossier.processed",
+                unit="HALONG",
+                ts=T0,
+                kind="cumulative",
+                value=value,
+                revision=revision,
+            )
+        )
+
+    result = processor.process(
+        [message(total(200, 1)), message(total(180, 3)), message(total(150, 2))], lambda u: state, NOW
+    )
+    assert state.own[("dossier.processed", 2023)].value == 180
+    assert len(result.revised) == 1
