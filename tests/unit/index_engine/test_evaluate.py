@@ -98,7 +98,7 @@ def test_history_feeds_the_projection(catalog: Catalog) -> None:
 def with_completion(tmp_path: Path, confirmed_on: str) -> Catalog:
     folder = tmp_path / DEFAULT_VERSION
     shutil.copytree(CATALOG_ROOT / DEFAULT_VERSION, folder)
-    with (folder / "completions.csv").open("a", encoding="utf-8") as handle:
+    with (folder / "plans" / "2023" / "completions.csv").open("a", encoding="utf-8") as handle:
         handle.write(f"CQS-04,QN,2023,{confirmed_on},CV 1/TTPVHCC,\n")
     return load_catalog(DEFAULT_VERSION, root=tmp_path)
 

@@ -1,3 +1,4 @@
+import dataclasses
 import datetime as dt
 import json
 from typing import Any
@@ -105,3 +106,38 @@ def test_observations_built_in_python_get_the_checks_the_decoder_makes_on_the_wi
 def test_an_out_of_range_number_on_the_wire_is_a_bad_value() -> None:
     with pytest.raises(InvalidObservation, match=r"^bad_value: "):
         decode_observation(raw().replace(b"1234.0", b"1e999"), CATALOG, NOW)
+
+
+JULY_2025 = dt.datetime(2025, 7, 2, tzinfo=dt.UTC)
+
+
+def test_a_dissolved_locality_is_rejected_naming_its_successors() -> None:
+    with pytest.raises(InvalidObservation) as caught:
+        decode_observation(raw(ts="2025-07-01T08:00:00+07:00"), CATALOG, JULY_2025)
+    assert caught.value.reason == "unit_not_valid"
+    assert "2025-07-01" in caught.value.detail
+    for ward in ("P_TUANCHAU", "P_HONGGAI", "X_QUANGLA", "X_THONGNHAT"):
+        assert ward in caught.value.detail
+
+
+def test_validity_is_judged_in_local_time() -> None:
+    # 30 June 2025 17:30 UTC is already 1 July in Asia/Ho_Chi_Minh: Hạ Long city no longer exists.
+    with pytest.raises(InvalidObservation, match="unit_not_valid"):
+        decode_observation(raw(ts="2025-06-30T17:30:00Z"), CATALOG, JULY_2025)
+    # One minute earlier it is 30 June 23:59 locally: accepted, though the UTC date is the same.
+    assert decode_observation(raw(ts="2025-06-30T16:59:00Z"), CATALOG, JULY_2025).unit == "HALONG"
+    # A new ward one local minute before its first day names where to report instead.
+    with pytest.raises(InvalidObservation) as caught:
+        decode_observation(raw(unit="P_TUANCHAU", ts="2025-06-30T16:59:00Z"), CATALOG, JULY_2025)
+    assert "predecessors: HALONG" in caught.value.detail
+    assert (
+        decode_observation(raw(unit="P_TUANCHAU", ts="2025-06-30T17:00:00Z"), CATALOG, JULY_2025).unit == "P_TUANCHAU"
+    )
+
+
+def test_a_unit_without_successors_or_predecessors_says_none() -> None:
+    with pytest.raises(InvalidObservation, match="predecessors: none"):
+        decode_observation(raw(unit="SNGV", ts="2025-02-28T09:00:00+07:00"), CATALOG, JULY_2025)
+    without_successions = dataclasses.replace(CATALOG, successions=())
+    with pytest.raises(InvalidObservation, match="successors: none"):
+        decode_observation(raw(ts="2025-07-01T09:00:00+07:00"), without_successions, JULY_2025)
