@@ -254,6 +254,26 @@ class Catalog:
         lead = named.lead_unit if named is not None else self.indicators[indicator].lead_unit
         return self.heir_on(lead, day)
 
+    def lead_spans(self, indicator: str) -> tuple[tuple[dt.date, dt.date, str], ...]:
+        """``(first day, last day, lead unit)`` over every plan year that lists the indicator, oldest first.
+
+        A year's span is split where its lead unit ends and a successor takes over.
+        """
+        spans: list[tuple[dt.date, dt.date, str]] = []
+        for year, plan in sorted(self.plans.items()):
+            named = plan.indicators.get(indicator)
+            if named is None:
+                continue
+            day, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+            while day <= last:
+                lead = self.heir_on(named.lead_unit, day)
+                end = self.units[lead].valid_to
+                # The loader checks that a plan's leads (or their heirs) exist all year: `max` only guards the loop.
+                stop = last if end is None or end >= last else max(end, day)
+                spans.append((day, stop, lead))
+                day = stop + dt.timedelta(days=1)
+        return tuple(spans)
+
     def units_on(self, day: dt.date) -> tuple[str, ...]:
         """The units that exist on ``day``, in catalog order."""
         return tuple(code for code, unit in self.units.items() if unit.valid_on(day))

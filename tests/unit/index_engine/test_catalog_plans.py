@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 
@@ -137,3 +138,21 @@ def test_weights_by_period(catalog: Catalog) -> None:
     assert (
         catalog.weights_of(None)[0] == catalog.weights_of(2030)[0] == {p: w.weight for p, w in catalog.pillars.items()}
     )
+
+
+def test_lead_spans_split_where_a_successor_takes_over(catalog: Catalog) -> None:
+    spans = catalog.lead_spans("XHS-01")
+    year = dt.timedelta(days=1)
+    assert spans == (
+        (dt.date(2023, 1, 1), dt.date(2023, 12, 31), "STTTT"),
+        (dt.date(2024, 1, 1), dt.date(2024, 12, 31), "STTTT"),
+        (dt.date(2025, 1, 1), dt.date(2025, 2, 28), "STTTT"),
+        (dt.date(2025, 3, 1), dt.date(2025, 12, 31), "SKHCN"),
+        (dt.date(2026, 1, 1), dt.date(2026, 12, 31), "SKHCN"),
+    )
+    # Every day of every plan year is covered exactly once.
+    for (_, end, _), (start, _, _) in zip(spans, spans[1:], strict=False):
+        assert start - end == year
+    assert catalog.lead_spans("CQS-04")[-1] == (dt.date(2026, 1, 1), dt.date(2026, 12, 31), "TTPVHCC")
+    without = dataclasses.replace(catalog, plans={2023: dataclasses.replace(catalog.plans[2023], indicators={})})
+    assert without.lead_spans("CQS-04") == ()
