@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 from collections import Counter
 
 import pytest
@@ -151,7 +152,7 @@ def test_lead_spans_split_where_a_successor_takes_over(catalog: Catalog) -> None
         (dt.date(2026, 1, 1), dt.date(2026, 12, 31), "SKHCN"),
     )
     # Every day of every plan year is covered exactly once.
-    for (_, end, _), (start, _, _) in zip(spans, spans[1:], strict=False):
+    for (_, end, _), (start, _, _) in itertools.pairwise(spans):
         assert start - end == year
     assert catalog.lead_spans("CQS-04")[-1] == (dt.date(2026, 1, 1), dt.date(2026, 12, 31), "TTPVHCC")
     without = dataclasses.replace(catalog, plans={2023: dataclasses.replace(catalog.plans[2023], indicators={})})
