@@ -3,17 +3,19 @@
 Options::
 
     seed: 2023            # unit profiles are drawn from it: the same seed gives the same numbers
-    mode: live            # live: the real clock; replay-2023: 1 January 2023 → 30 June 2023 (H1)
+    mode: live            # live: the real clock, on the map of the day; replay-2023: 1 January → 30 June 2023 (H1)
+                          # on the 2023 map; replay-2025: 1 January → 31 July 2025, across the department mergers
+                          # of 1 March and the 54-unit map of 1 July
     speed: 1              # simulated seconds per real second (replay); 86400 replays a day each second
-    start: null           # replay start (ISO time); default 2023-01-01 00:00 local for replay-2023
-    until: null           # replay end; default 2023-06-30 23:59:59 local for replay-2023
+    start: null           # replay start (ISO time); default: the scenario's first day, 00:00 local
+    until: null           # replay end; default: the scenario's last second, local
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,7 +24,13 @@ from connectors.checkpoint import Checkpoint
 from connectors.config import SourceConfig
 from connectors.simulator import H1_END, Simulation
 from index_engine.catalog import Catalog
-from index_engine.periods import period_bounds
+from index_engine.periods import LOCAL_TZ, period_bounds
+
+SCENARIOS: Final = {
+    "replay-2023": (period_bounds(2023)[0], H1_END),
+    "replay-2025": (period_bounds(2025)[0], dt.datetime(2025, 7, 31, 23, 59, 59, tzinfo=LOCAL_TZ)),
+}
+"""Replays: their first and last simulated moments."""
 
 
 class SimulatorOptions(BaseModel):
@@ -31,7 +39,7 @@ class SimulatorOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     seed: int = 2023
-    mode: Literal["live", "replay-2023"] = "live"
+    mode: Literal["live", "replay-2023", "replay-2025"] = "live"
     speed: float = Field(1.0, gt=0)
     start: dt.datetime | None = None
     until: dt.datetime | None = None
@@ -44,9 +52,9 @@ class SimulatorConnector:
         self.config = config
         self.options = parse_options(config, SimulatorOptions)
         self.simulation = Simulation(catalog, self.options.seed)
-        replay = self.options.mode == "replay-2023"
-        self.start = self.options.start or (period_bounds(2023)[0] if replay else None)
-        self.until = self.options.until or (H1_END if replay else None)
+        start, until = SCENARIOS.get(self.options.mode, (None, None))
+        self.start = self.options.start or start
+        self.until = self.options.until or until
         self._anchor: tuple[dt.datetime, dt.datetime] | None = None
 
     async def aclose(self) -> None:
