@@ -8,8 +8,11 @@ import itertools
 from collections import Counter
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from index_engine.catalog import Catalog
+from tests.unit.index_engine.conftest import CATALOG
 
 # Sourced counts (shared data README): Resolution 1679/NQ-UBTVQH15 and the 1 March 2025 department mergers.
 WARDS, COMMUNES, SPECIAL_ZONES, AGENCIES = 30, 22, 2, 14
@@ -17,6 +20,7 @@ AGENCY_CODES = {
     *("VPUBND", "SNV", "STC", "SKHCN", "SXD", "SVHTTDL", "SNNMT"),
     *("SDTTG", "SNGV", "SYT", "SGDDT", "STP", "SCT", "TTRA"),
 }
+CODES = sorted(CATALOG.indicators)
 LOCALITIES = {
     *("HALONG", "CAMPHA", "UONGBI", "MONGCAI", "DONGTRIEU", "QUANGYEN", "VANDON"),
     *("TIENYEN", "HAIHA", "DAMHA", "BINHLIEU", "BACHE", "COTO"),
@@ -157,3 +161,19 @@ def test_lead_spans_split_where_a_successor_takes_over(catalog: Catalog) -> None
     assert catalog.lead_spans("CQS-04")[-1] == (dt.date(2026, 1, 1), dt.date(2026, 12, 31), "TTPVHCC")
     without = dataclasses.replace(catalog, plans={2023: dataclasses.replace(catalog.plans[2023], indicators={})})
     assert without.lead_spans("CQS-04") == ()
+
+
+@given(day=st.dates(min_value=dt.date(2023, 1, 1), max_value=dt.date(2026, 12, 31)), code=st.sampled_from(CODES))
+def test_every_day_of_the_plans_has_a_lead_unit_that_exists(day: dt.date, code: str) -> None:
+    lead = CATALOG.lead_unit(code, day)
+    assert CATALOG.units[lead].valid_on(day)
+    assert any(start <= day <= end and unit == lead for start, end, unit in CATALOG.lead_spans(code))
+
+
+@given(day=st.dates(min_value=dt.date(2023, 1, 1), max_value=dt.date(2027, 12, 31)))
+def test_every_day_the_map_covers_the_province_once(day: dt.date) -> None:
+    # Each day, the territorial units are either the 13 localities or the 54 commune-level units, never both.
+    children = CATALOG.children_on("QN", day)
+    groups = Counter(CATALOG.units[c].peer_group for c in children)
+    territorial = groups["locality"] + groups["ward"] + groups["commune"] + groups["special_zone"]
+    assert territorial == (13 if day < dt.date(2025, 7, 1) else 54)
