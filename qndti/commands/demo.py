@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ from rich.live import Live
 from rich.table import Table
 
 from index_engine.catalog import Catalog, load_catalog
+from index_engine.periods import LOCAL_TZ
 from qndti.commands import console, fail, settings
 from qndti.stack import StackError
 
@@ -22,13 +24,13 @@ SELECT unit_code, value, numerator, denominator, ts
 """
 
 
-def _table(catalog: Catalog, indicator: str, rows: Sequence[tuple[object, ...]]) -> Table:
+def _table(catalog: Catalog, indicator: str, rows: Sequence[tuple[object, ...]], day: dt.date) -> Table:
     info = catalog.indicators[indicator]
     table = Table(title=f"{indicator} · {info.name_vi}", caption="Ctrl-C để dừng / to stop")
     for column in ("Đơn vị / unit", "Giá trị %", "Tử số", "Mẫu số", "Cập nhật (UTC)"):
         table.add_column(column, justify="right" if column != "Đơn vị / unit" else "left")
     by_unit = {str(r[0]): r for r in rows}
-    order = ["QN", *catalog.children("QN")]
+    order = ["QN", *catalog.children_on("QN", day)]  # the map in force on the day
     for code in order:
         row = by_unit.get(code)
         name = catalog.units[code].name_vi
@@ -76,7 +78,7 @@ def run(
         with psycopg.connect(config.database(), autocommit=True) as conn, Live(console=console) as live:
             while all(c.poll() is None for c in children):
                 rows = conn.execute(_QUERY, (indicator,)).fetchall()
-                live.update(_table(catalog, indicator, rows))
+                live.update(_table(catalog, indicator, rows, dt.datetime.now(LOCAL_TZ).date()))
                 time.sleep(1)
         raise fail(f"a demo process exited early; see the logs in {logs}")
     except KeyboardInterrupt:
