@@ -39,6 +39,7 @@ from index_engine.periods import LOCAL_TZ, period_bounds
 DATA: Final = Path(__file__).parent / "data"
 PROFILE: Final = DATA / "simulator_profile.csv"
 UNITS: Final = DATA / "simulator_units.csv"
+SHOWCASE: Final = DATA / "simulator_showcase.csv"
 GROWTH_PER_YEAR: Final = 1.07 ** (1 / 4)  # 2019 → 2023 growth of 7%, spread evenly over the years
 WEEKDAY_WEIGHTS: Final = (1.1, 1.0, 1.0, 1.0, 0.9, 0.1, 0.1)  # assumed
 OFFICE_HOURS: Final = (7.5, 17.0)  # assumed
@@ -78,6 +79,12 @@ def read_profile(path: Path = PROFILE) -> tuple[dict[str, Level], dict[str, tupl
             if row["level"]:
                 levels[row["metric"]] = Level(row["scope"], float(row["level"]), row["per"])
     return levels, shares
+
+
+def read_showcase(path: Path = SHOWCASE) -> dict[tuple[str, str], float | None]:
+    """Simulated departures from the profile, by (unit, metric): a fixed share, or ``None`` for never reported."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {(r["unit"], r["metric"]): float(r["share"]) if r["share"] else None for r in csv.DictReader(handle)}
 
 
 def read_populations(path: Path = UNITS) -> dict[str, float]:
@@ -140,8 +147,17 @@ AGENCY_GROUPS: Final = ("department_services", "department_other")
 class Simulation:
     """Every metric of a catalog for the units it applies to, as a function of time, on the map of each day."""
 
-    def __init__(self, catalog: Catalog, seed: int, profile: Path = PROFILE, units: Path = UNITS) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        seed: int,
+        profile: Path = PROFILE,
+        units: Path = UNITS,
+        showcase: Path | None = None,
+    ) -> None:
         self.catalog = catalog
+        # A showcase sets a few units apart (see data/simulator_showcase.csv), so that every status appears.
+        self.showcase = {k: v for k, v in read_showcase(showcase).items() if k[0] in catalog.units} if showcase else {}
         levels, share_pairs = read_profile(profile)
         self._populations = read_populations(units)
         children = [catalog.units[c] for c in catalog.children("QN")]
@@ -272,6 +288,9 @@ class Simulation:
         return base.level
 
     def _ratio(self, metric: str, unit: str, ts: dt.datetime) -> float:
+        fixed = self.showcase.get((unit, metric))
+        if fixed is not None:
+            return fixed
         share = self.shares[metric]
         if self.catalog.metrics[metric].kind == "gauge":
             progress = min(1.0, year_fraction(ts) / year_fraction(H1_END.replace(year=ts.year)))
@@ -331,6 +350,8 @@ class Simulation:
         result = []
         for code, metric in self.catalog.metrics.items():
             for unit in self.units_of(code, ts):
+                if (unit, code) in self.showcase and self.showcase[(unit, code)] is None:
+                    continue  # a showcase unit that never reports this metric: its indicator goes stale
                 value = self.count(code, unit, ts)
                 if metric.kind == "delta":
                     same_year = previous is not None and previous.astimezone(LOCAL_TZ).year == day.year

@@ -9,6 +9,8 @@ Options::
     speed: 1              # simulated seconds per real second (replay); 86400 replays a day each second
     start: null           # replay start (ISO time); default: the scenario's first day, 00:00 local
     until: null           # replay end; default: the scenario's last second, local
+    showcase: false       # true: a few units depart from the profile (data/simulator_showcase.csv) so that every
+                          # status shows (achieved, on track, at risk, off track, stale); never in a replay
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from connectors.base import Batch, parse_options
 from connectors.checkpoint import Checkpoint
 from connectors.config import SourceConfig
-from connectors.simulator import H1_END, Simulation
+from connectors.simulator import H1_END, SHOWCASE, Simulation
 from index_engine.catalog import Catalog
 from index_engine.periods import LOCAL_TZ, period_bounds
 
@@ -43,6 +45,7 @@ class SimulatorOptions(BaseModel):
     speed: float = Field(1.0, gt=0)
     start: dt.datetime | None = None
     until: dt.datetime | None = None
+    showcase: bool = False
 
 
 class SimulatorConnector:
@@ -51,7 +54,8 @@ class SimulatorConnector:
     def __init__(self, config: SourceConfig, catalog: Catalog) -> None:
         self.config = config
         self.options = parse_options(config, SimulatorOptions)
-        self.simulation = Simulation(catalog, self.options.seed)
+        showcase = SHOWCASE if self.options.showcase and self.options.mode == "live" else None
+        self.simulation = Simulation(catalog, self.options.seed, showcase=showcase)
         start, until = SCENARIOS.get(self.options.mode, (None, None))
         self.start = self.options.start or start
         self.until = self.options.until or until

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from connectors.adapters.simulator import SimulatorConnector
-from connectors.simulator import H1_END, Simulation, working_days
+from connectors.simulator import H1_END, SHOWCASE, Simulation, working_days
 from index_engine.catalog import Catalog, Indicator, Metric
 from index_engine.observation import validate
 from index_engine.periods import LOCAL_TZ
@@ -191,3 +191,35 @@ def test_replay_2025_crosses_both_reforms(tmp_path: Path) -> None:
     assert connector.simulated_now({}, now) == dt.datetime(2025, 1, 1, tzinfo=LOCAL_TZ)
     end = connector.simulated_now({}, now + dt.timedelta(days=30))
     assert end == dt.datetime(2025, 7, 31, 23, 59, 59, tzinfo=LOCAL_TZ)
+
+
+def test_the_live_showcase_shows_every_status_from_the_first_poll() -> None:
+    from index_engine.evaluate import evaluate_units
+    from index_engine.status import Status
+
+    first_poll = dt.datetime(2026, 12, 1, 12, 0, tzinfo=LOCAL_TZ)
+    sim = Simulation(CATALOG, seed=2023, showcase=SHOWCASE)
+    values: dict[str, dict[str, float]] = {}
+    seen: dict[str, dict[str, dt.datetime]] = {}
+    for o in sim.observations(first_poll):
+        assert o.source == "simulator"
+        values.setdefault(o.unit, {})[o.metric] = o.value
+        seen.setdefault(o.unit, {})[o.metric] = o.ts
+    units = ["P_HALONG", "P_BAICHAY", "P_HATU", "P_HALAM", "P_HONGGAI"]
+    cards = evaluate_units(CATALOG, units, first_poll, values, seen)
+    status = {c.unit: next(r for r in c.results if r.indicator == "CQS-04").status for c in cards}
+    # By hand, f = 0.916 on 1 December at noon, B = 70, T = 80, one point: x̂ = B + (x − B)/f, R = (x̂ − B)/(T − B).
+    assert status == {
+        "P_HALONG": Status.ON_TRACK,  # x = 79.6: x̂ = 80.5, R = 1.05
+        "P_BAICHAY": Status.AT_RISK,  # x = 77: x̂ = 77.6, R = 0.76
+        "P_HATU": Status.OFF_TRACK,  # x = 74: x̂ = 74.4, R = 0.44
+        "P_HALAM": Status.STALE,  # never reports dossiers processed online
+        "P_HONGGAI": Status.ACHIEVED,  # the profile's 93.4%
+    }
+
+
+def test_replays_never_showcase(tmp_path: Path) -> None:
+    config = source(tmp_path, type="simulator", options={"mode": "replay-2023", "showcase": True})
+    assert SimulatorConnector(config, CATALOG).simulation.showcase == {}
+    live = source(tmp_path, type="simulator", options={"showcase": True})
+    assert SimulatorConnector(live, CATALOG).simulation.showcase[("P_HALAM", "dossier.processed_online")] is None
