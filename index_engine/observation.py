@@ -118,9 +118,13 @@ def _check_context(obs: Observation, catalog: Catalog, now: dt.datetime) -> Obse
     unit = catalog.units.get(obs.unit)
     if unit is None:
         raise InvalidObservation("unknown_unit", f"unit {obs.unit!r} is not in catalog {catalog.version}")
-    day = obs.ts.astimezone(LOCAL_TZ).date()
-    if not unit.valid_on(day):
-        raise InvalidObservation("unit_not_valid", _not_valid(catalog, obs.unit, day))
+    # Validity is judged on the local date. The date in ts's own offset is within a day of it, so a unit valid
+    # the day before and the day after needs no time-zone conversion (the common case, on the hot path).
+    day = obs.ts.date()
+    if not (unit.valid_from < day and (unit.valid_to is None or day < unit.valid_to)):
+        day = obs.ts.astimezone(LOCAL_TZ).date()
+        if not unit.valid_on(day):
+            raise InvalidObservation("unit_not_valid", _not_valid(catalog, obs.unit, day))
     if obs.kind != metric.kind:
         raise InvalidObservation("kind_mismatch", f"metric {obs.metric!r} is observed as {metric.kind}, not {obs.kind}")
     return obs

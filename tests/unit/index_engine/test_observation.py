@@ -2,9 +2,12 @@ import dataclasses
 import datetime as dt
 import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from index_engine.errors import InvalidObservation
 from index_engine.observation import (
@@ -141,3 +144,23 @@ def test_a_unit_without_successors_or_predecessors_says_none() -> None:
     without_successions = dataclasses.replace(CATALOG, successions=())
     with pytest.raises(InvalidObservation, match="successors: none"):
         decode_observation(raw(ts="2025-07-01T09:00:00+07:00"), without_successions, JULY_2025)
+
+
+@given(
+    unit=st.sampled_from(sorted(CATALOG.units)),
+    # Naive wall-clock times, given an offset below: hypothesis draws the offset apart.
+    moment=st.datetimes(min_value=dt.datetime(2022, 12, 25), max_value=dt.datetime(2026, 12, 31)),  # noqa: DTZ001
+    offset=st.integers(min_value=-12 * 60, max_value=14 * 60),
+)
+def test_rejected_exactly_when_the_unit_does_not_exist_on_the_local_date(
+    unit: str, moment: dt.datetime, offset: int
+) -> None:
+    ts = moment.replace(tzinfo=dt.timezone(dt.timedelta(minutes=offset)))
+    local_day = ts.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    record = raw(unit=unit, ts=ts.isoformat())
+    later = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
+    if CATALOG.units[unit].valid_on(local_day):
+        assert decode_observation(record, CATALOG, later).unit == unit
+    else:
+        with pytest.raises(InvalidObservation, match=r"^unit_not_valid"):
+            decode_observation(record, CATALOG, later)
