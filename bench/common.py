@@ -32,6 +32,7 @@ if str(REPO) not in sys.path:
 
 from index_engine.catalog import CATALOG_ROOT, DEFAULT_VERSION, Catalog, load_catalog  # noqa: E402
 from index_engine.observation import Observation, encode_observation  # noqa: E402
+from index_engine.periods import LOCAL_TZ  # noqa: E402
 
 
 @dataclasses.dataclass
@@ -188,7 +189,7 @@ def synthetic_catalog(units: int, home: Path) -> Catalog:
     folder = home / DEFAULT_VERSION
     shutil.copytree(source, folder)
     base = load_catalog()
-    extra = max(0, units - (len(base.units) - 1))
+    extra = max(0, units - (len(base.units_on(START.date())) - 1))
     with (folder / "units.csv").open("a", encoding="utf-8") as out:
         for n in range(extra):
             out.write(f"B{n:04d},Đơn vị {n},Unit {n},district,QN,locality,2023-01-01,\n")
@@ -198,7 +199,8 @@ def synthetic_catalog(units: int, home: Path) -> Catalog:
 def observations(catalog: Catalog, count: int, seed: int = 11, start: dt.datetime = START) -> list[Observation]:
     """``count`` valid observations spread over every non-province unit and every metric, time increasing."""
     rng = random.Random(seed)
-    units = [u for u in catalog.units if catalog.units[u].parent is not None]
+    # Units of the map on the first day (local and UTC dates agree at 00:00 UTC; the map changes only in 2025).
+    units = [u for u in catalog.units_on(start.date()) if catalog.units[u].parent is not None]
     metrics = list(catalog.metrics.values())
     totals: dict[tuple[str, str], float] = {}
     result = []
@@ -417,7 +419,9 @@ async def open_loop(
     """
     from aiokafka import AIOKafkaProducer
 
-    units = [u for u in catalog.units if catalog.units[u].parent is not None]
+    # Units of today's map: the observations are stamped now.
+    today = dt.datetime.now(dt.UTC).astimezone(LOCAL_TZ).date()
+    units = [u for u in catalog.units_on(today) if catalog.units[u].parent is not None]
     metrics = list(catalog.metrics.values())
     totals: dict[tuple[str, str], float] = {}
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=5)

@@ -20,6 +20,7 @@ from common import Result, emit, encoded, parser
 
 from index_engine.catalog import Catalog, load_catalog
 from index_engine.observation import FUTURE_TOLERANCE, Observation, decode_observation
+from index_engine.periods import LOCAL_TZ
 
 FIELDS = {"id": str, "source": str, "metric": str, "unit": str, "ts": str, "kind": str}
 
@@ -44,8 +45,10 @@ def by_hand(raw: bytes, catalog: Catalog, now: dt.datetime) -> dict[str, Any]:
         raise ValueError("bad_value")
     metric = catalog.metrics.get(doc["metric"])
     unit = catalog.units.get(doc["unit"])
-    if metric is None or unit is None or not unit.valid_on(ts.date()) or metric.kind != doc["kind"]:
+    if metric is None or unit is None or metric.kind != doc["kind"]:
         raise ValueError("catalog")
+    if not unit.valid_on(ts.astimezone(LOCAL_TZ).date()):
+        raise ValueError("unit_not_valid")
     doc["ts"], doc["value"] = ts, float(value)
     return doc
 

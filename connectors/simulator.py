@@ -7,9 +7,14 @@ default by kind. Numerators follow their indicator's denominator at a share that
 ``ratio_start`` and reaches ``ratio_h1`` on 30 June (flows keep ``ratio_h1`` all year, so their year-to-date
 share is that figure), so a replay of 2023 ends H1 on the reference figures of the domain description.
 
-A profile ``scope`` is ``locality`` (split over the localities by population), ``services`` (the same, with a
-quarter going to the departments that provide public services, evenly: **assumed**) or ``province`` (one value
-for the province as a whole).
+A profile ``scope`` is ``locality`` (split over the territorial units by population), ``services`` (the same,
+with a quarter going to the departments that provide public services, evenly: **assumed**) or ``province`` (one
+value for the province as a whole).
+
+The map is the catalog's on each day: the 13 localities until 30 June 2025, the 54 commune-level units from
+1 July 2025, the departments as merged on 1 March 2025. A new unit's population is an equal part of each
+predecessor's (**assumed**: no per-unit figures were found), and its year-to-date flows carry the same part of
+its predecessors' earlier flow that year, so the province's totals run on without a jump.
 
 Rhythm (**assumed**, no sourced profile exists): offices work 07:30–17:00 and carry 90% of a working day's
 flow; Monday carries 110% of a mid-week day and Friday 90%; weekends 10%. Each unit's share around the province
@@ -34,6 +39,7 @@ from index_engine.periods import LOCAL_TZ, period_bounds
 DATA: Final = Path(__file__).parent / "data"
 PROFILE: Final = DATA / "simulator_profile.csv"
 UNITS: Final = DATA / "simulator_units.csv"
+SHOWCASE: Final = DATA / "simulator_showcase.csv"
 GROWTH_PER_YEAR: Final = 1.07 ** (1 / 4)  # 2019 → 2023 growth of 7%, spread evenly over the years
 WEEKDAY_WEIGHTS: Final = (1.1, 1.0, 1.0, 1.0, 0.9, 0.1, 0.1)  # assumed
 OFFICE_HOURS: Final = (7.5, 17.0)  # assumed
@@ -73,6 +79,12 @@ def read_profile(path: Path = PROFILE) -> tuple[dict[str, Level], dict[str, tupl
             if row["level"]:
                 levels[row["metric"]] = Level(row["scope"], float(row["level"]), row["per"])
     return levels, shares
+
+
+def read_showcase(path: Path = SHOWCASE) -> dict[tuple[str, str], float | None]:
+    """Simulated departures from the profile, by (unit, metric): a fixed share, or ``None`` for never reported."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {(r["unit"], r["metric"]): float(r["share"]) if r["share"] else None for r in csv.DictReader(handle)}
 
 
 def read_populations(path: Path = UNITS) -> dict[str, float]:
@@ -117,33 +129,40 @@ def year_fraction(ts: dt.datetime) -> float:
     return (ts - start) / (end - start)
 
 
-class Simulation:
-    """Every metric of a catalog for the units it applies to, as a function of time."""
+@dataclass(frozen=True)
+class Epoch:
+    """A stretch of days with one map: from ``start`` (local midnight) to the next epoch, and each unit's weights."""
 
-    def __init__(self, catalog: Catalog, seed: int, profile: Path = PROFILE, units: Path = UNITS) -> None:
+    start: dt.datetime
+    weights: dict[str, dict[str, float]]
+    population: dict[str, float]
+
+
+SERVICE_GROUPS: Final = ("department_services",)
+"""Peer groups of the departments that handle dossiers themselves (public services)."""
+AGENCY_GROUPS: Final = ("department_services", "department_other")
+"""Peer groups of provincial agencies; every other unit under the province is territorial (locality, ward…)."""
+
+
+class Simulation:
+    """Every metric of a catalog for the units it applies to, as a function of time, on the map of each day."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        seed: int,
+        profile: Path = PROFILE,
+        units: Path = UNITS,
+        showcase: Path | None = None,
+    ) -> None:
         self.catalog = catalog
+        # A showcase sets a few units apart (see data/simulator_showcase.csv), so that every status appears.
+        self.showcase = {k: v for k, v in read_showcase(showcase).items() if k[0] in catalog.units} if showcase else {}
         levels, share_pairs = read_profile(profile)
-        populations = read_populations(units)
-        self.localities = tuple(code for code in catalog.children("QN") if catalog.units[code].peer_group == "locality")
-        known = [populations[c] for c in self.localities if c in populations]
-        fallback = sorted(known)[len(known) // 2] if known else 100_000.0  # assumed: a median locality
-        self.population = {c: populations.get(c, fallback) for c in self.localities}
-        total = sum(self.population.values()) or 1.0
-        self.pop_share = {c: p / total for c, p in self.population.items()}
-        # Provincial departments that handle dossiers themselves (the service centre and departments with public
-        # services); assumed to carry DEPARTMENT_SHARE of a "services" flow, evenly.
-        self.departments = tuple(
-            code for code in catalog.children("QN") if catalog.units[code].peer_group == "department_services"
-        )
-        self.weights: dict[str, dict[str, float]] = {
-            "locality": self.pop_share,
-            "services": {
-                **{c: w * (1 - DEPARTMENT_SHARE) for c, w in self.pop_share.items()},
-                **{c: DEPARTMENT_SHARE / len(self.departments) for c in self.departments},
-            }
-            if self.departments
-            else self.pop_share,
-        }
+        self._populations = read_populations(units)
+        children = [catalog.units[c] for c in catalog.children("QN")]
+        days = {u.valid_from for u in children} | {u.valid_to + dt.timedelta(days=1) for u in children if u.valid_to}
+        self.epochs = tuple(self._epoch(day) for day in sorted(days))
         self.shares: dict[str, Share] = {}
         for indicator in catalog.indicators.values():
             if indicator.denominator is not None:
@@ -158,14 +177,96 @@ class Simulation:
             self.levels[code] = levels.get(code, default)
         self.seed = seed
         rng = random.Random(seed)  # noqa: S311 - simulation, not cryptography
-        every = (*self.localities, *self.departments)
+        every = [
+            c
+            for c in catalog.children("QN")
+            if any(c in e.weights["services"] or c in e.weights["locality"] for e in self.epochs)
+        ]
         self._jitter = {(code, unit): rng.uniform(-1, 1) for code in sorted(self.shares) for unit in every}
         self._counts: dict[tuple[str, dt.datetime], dict[str, int]] = {}
 
-    def units_of(self, metric: str) -> tuple[str, ...]:
-        """The units a metric is simulated for."""
+    def _population(self, code: str) -> float | None:
+        """A territorial unit's population: sourced for the 2023 localities, derived for their successors.
+
+        A successor gets an equal part of each predecessor's (**assumed**: no per-unit figures for the 2025 units
+        were found).
+        """
+        if code in self._populations:
+            return self._populations[code]
+        parts = [
+            pop / len(self.catalog.successors(s.predecessor))
+            for s in self.catalog.predecessors(code)
+            if (pop := self._population(s.predecessor)) is not None
+        ]
+        return sum(parts) if parts else None
+
+    def _epoch(self, day: dt.date) -> Epoch:
+        """The weights of the map in force on ``day``."""
+        catalog = self.catalog
+        valid = catalog.children_on("QN", day)
+        territorial = [c for c in valid if catalog.units[c].peer_group not in AGENCY_GROUPS]
+        departments = [c for c in valid if catalog.units[c].peer_group in SERVICE_GROUPS]
+        known = [p for c in territorial if (p := self._population(c)) is not None]
+        fallback = sorted(known)[len(known) // 2] if known else 100_000.0  # assumed: a median unit
+        population = {c: p if (p := self._population(c)) is not None else fallback for c in territorial}
+        total = sum(population.values()) or 1.0
+        pop_share = {c: p / total for c, p in population.items()}
+        services = (
+            {
+                **{c: w * (1 - DEPARTMENT_SHARE) for c, w in pop_share.items()},
+                **{c: DEPARTMENT_SHARE / len(departments) for c in departments},
+            }
+            if departments
+            else pop_share
+        )
+        return Epoch(
+            dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_TZ),
+            {"locality": pop_share, "services": services},
+            population,
+        )
+
+    def epoch_on(self, ts: dt.datetime) -> Epoch:
+        """The epoch (map) a time falls in."""
+        found = self.epochs[0]
+        for epoch in self.epochs:
+            if epoch.start <= ts:
+                found = epoch
+        return found
+
+    def _area_weight(self, epoch: Epoch, scope: str, unit: str, day: dt.date) -> float:
+        """A unit's weight in an epoch: its own, plus an equal part of each predecessor that has ended by ``day``.
+
+        So a successor's year-to-date totals carry its area's earlier flow and the province's do not jump.
+        """
+        weights = epoch.weights[scope]
+        own = weights.get(unit, 0.0)
+        inherited = sum(
+            weights.get(s.predecessor, 0.0) / len(self.catalog.successors(s.predecessor))
+            for s in self.catalog.predecessors(unit)
+            if not self.catalog.units[s.predecessor].valid_on(day)
+        )
+        return own + inherited
+
+    def _flow(self, scope: str, unit: str, ts: dt.datetime) -> float:
+        """Working-day equivalents this year up to ``ts``, weighted by the unit's share in each epoch."""
+        if unit == "QN":
+            return working_days(ts)
+        year_start = period_bounds(ts.astimezone(LOCAL_TZ).year)[0]
+        day = ts.astimezone(LOCAL_TZ).date()
+        total = 0.0
+        for n, epoch in enumerate(self.epochs):
+            start = max(epoch.start, year_start)
+            end = min(self.epochs[n + 1].start, ts) if n + 1 < len(self.epochs) else ts
+            if end > start:
+                w = self._area_weight(epoch, scope, unit, day)
+                total += w * (working_days(end) - working_days(start))
+        return total
+
+    def units_of(self, metric: str, ts: dt.datetime = H1_END) -> tuple[str, ...]:
+        """The units a metric is simulated for at ``ts`` (the map of that day)."""
         scope = self._base(metric).scope
-        return tuple(self.weights[scope]) if scope in self.weights else ("QN",)
+        weights = self.epoch_on(ts).weights
+        return tuple(weights[scope]) if scope in weights else ("QN",)
 
     def _base(self, metric: str) -> Level:
         seen = set()
@@ -176,16 +277,20 @@ class Simulation:
 
     def _level(self, metric: str, unit: str, ts: dt.datetime) -> float:
         base = self.levels[metric]
-        weight = 1.0 if unit == "QN" else self.weights[base.scope][unit]
         if base.per == "working_day":
-            return base.level * weight * working_days(ts)
+            return base.level * self._flow(base.scope, unit, ts)
+        epoch = self.epoch_on(ts)
+        weight = 1.0 if unit == "QN" else epoch.weights[base.scope].get(unit, 0.0)
         if base.per == "person":
-            return base.level * self.population.get(unit, 0.0)
+            return base.level * epoch.population.get(unit, 0.0)
         if base.per == "province":
             return base.level * weight
         return base.level
 
     def _ratio(self, metric: str, unit: str, ts: dt.datetime) -> float:
+        fixed = self.showcase.get((unit, metric))
+        if fixed is not None:
+            return fixed
         share = self.shares[metric]
         if self.catalog.metrics[metric].kind == "gauge":
             progress = min(1.0, year_fraction(ts) / year_fraction(H1_END.replace(year=ts.year)))
@@ -197,7 +302,7 @@ class Simulation:
         # Spread units around the province share; normalised so the summed province share is exact.
         # A share near 100% has less room to spread: units stay at or below 100%.
         amplitude = min(JITTER, 0.9 * (1 - ratio) / ratio) if ratio < 1 else 0.0
-        units = self.units_of(metric)
+        units = self.units_of(metric, ts)
         dens = {u: self.value(share.denominator, u, ts) for u in units}
         total = sum(dens.values()) or 1.0
         norm = sum(dens[u] / total * (1 + amplitude * self._jitter[(metric, u)]) for u in units)
@@ -227,7 +332,7 @@ class Simulation:
         if key not in self._counts:
             if len(self._counts) > 4096:
                 self._counts.clear()
-            units = self.units_of(metric)
+            units = self.units_of(metric, ts)
             share = self.shares[metric]
             exact = {u: self.count(share.denominator, u, ts) * self._ratio(metric, u, ts) for u in units}
             counts = {u: math.floor(v) for u, v in exact.items()}
@@ -244,9 +349,9 @@ class Simulation:
         day = ts.astimezone(LOCAL_TZ).date()
         result = []
         for code, metric in self.catalog.metrics.items():
-            for unit in self.units_of(code):
-                if not self.catalog.units[unit].valid_on(day):
-                    continue
+            for unit in self.units_of(code, ts):
+                if (unit, code) in self.showcase and self.showcase[(unit, code)] is None:
+                    continue  # a showcase unit that never reports this metric: its indicator goes stale
                 value = self.count(code, unit, ts)
                 if metric.kind == "delta":
                     same_year = previous is not None and previous.astimezone(LOCAL_TZ).year == day.year
@@ -269,7 +374,7 @@ class Simulation:
     def province_ratio(self, numerator: str, ts: dt.datetime) -> float:
         """The province's share ``numerator / denominator`` from summed unit counts (for checks and tests)."""
         share = self.shares[numerator]
-        units = self.units_of(numerator)
+        units = self.units_of(numerator, ts)
         num = sum(self.count(numerator, u, ts) for u in units)
         den = sum(self.count(share.denominator, u, ts) for u in units)
         return num / den if den else math.nan

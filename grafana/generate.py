@@ -13,9 +13,10 @@ from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
 from grafana import alerting
-from grafana.builders import indicator, overview, pillar, pipeline, unit
+from grafana.builders import indicator, overview, pillar, pipeline, unit, wall
 from grafana.builders.common import PILLAR_NAMES, Facts
 from grafana.errors import GeneratedFilesStale
+from grafana.kiosk import KIOSK_ROWS, table_rows_that_fit, wall_screens
 from grafana.sql import POSTGRES_TYPE, POSTGRES_UID, PROMETHEUS_TYPE, PROMETHEUS_UID
 from index_engine.catalog import Catalog
 
@@ -36,6 +37,7 @@ class Artefacts:
     policy: dict[str, Any]
     templates: list[dict[str, Any]]
     files: dict[str, str]
+    playlist: dict[str, Any] | None = None
 
 
 def _json(item: Any) -> Any:
@@ -53,8 +55,10 @@ def build_dashboards(catalog: Catalog) -> list[dash.Dashboard]:
     """Every dashboard, built from the code and the catalog."""
     facts = Facts.from_catalog(catalog)
     first_indicator = min(catalog.indicators)
+    screens = wall_screens(catalog, table_rows_that_fit(KIOSK_ROWS))
     return [
         overview.build(facts),
+        *(wall.build(screen, n, len(screens)) for n, screen in enumerate(screens, start=1)),
         *(pillar.build(code, facts) for code in PILLAR_NAMES),
         unit.build(facts),
         indicator.build(facts, first_indicator),
@@ -199,7 +203,11 @@ def _alert_files(art: dict[str, Any]) -> dict[str, str]:
 def build_all(catalog: Catalog) -> Artefacts:
     """Build every dashboard and provisioning file."""
     dashboards = {board["uid"]: board for board in (dashboard_json(b) for b in build_dashboards(catalog))}
-    lead_units = sorted({ind.lead_unit for ind in catalog.indicators.values()})
+    # Every unit that leads an indicator on some day of a plan year: the plans' leads and their successors.
+    lead_units = sorted(
+        {ind.lead_unit for ind in catalog.indicators.values()}
+        | {lead for code in catalog.indicators for _, _, lead in catalog.lead_spans(code)}
+    )
     art: dict[str, Any] = {
         "rule_groups": [_json(g.build()) for g in alerting.rule_groups()],
         "contact_points": [_json(c.build()) for c in alerting.contact_points(lead_units)],
@@ -215,7 +223,10 @@ def build_all(catalog: Catalog) -> Artefacts:
         f"Dashboard provider: mount grafana/dashboards at {DASHBOARDS_MOUNT}.", _dashboard_provider()
     )
     files.update(_alert_files(art))
-    return Artefacts(dashboards=dashboards, files=files, **art)
+    # Grafana provisions no playlists from files: this one is published through the API (`qndti grafana publish`).
+    playlist = wall.playlist(sum(1 for uid in dashboards if uid.startswith(wall.PREFIX)))
+    files[f"grafana/provisioning/playlists/{wall.PLAYLIST_UID}.json"] = _text_json(playlist)
+    return Artefacts(dashboards=dashboards, files=files, playlist=playlist, **art)
 
 
 def write(artefacts: Artefacts, repo: Path) -> list[str]:

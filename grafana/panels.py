@@ -143,6 +143,28 @@ def status_grid_panel(title: str, description: str, pos: model.GridPos, query: Q
         .align(cm.FieldTextAlignment.CENTER)
         .mappings(status_mappings())
         .thresholds(thresholds((0, "transparent")))
+        # 35 indicator columns and the unit's name share the screen's width: narrow cells show the status colour,
+        # never a scrollbar. (A wider name column needs a field override, which the 11.6 schema cannot describe.)
+        .min_width(40)
+    )
+
+
+def unit_tiles_panel(title: str, description: str, pos: model.GridPos, query: Query) -> stat.Panel:
+    """One tile per row of a table query (a unit and its index in points), laid out as a grid that fits its panel.
+
+    Grafana lays a stat panel's values out as a grid when its orientation is automatic, shrinking the text to fit
+    rather than scrolling.
+    """
+    return (
+        stat_panel(title, description, pos, query)
+        .orientation(cm.VizOrientation.AUTO)
+        .reduce_options(_reduce(True, "Điểm"))
+        .min(0)
+        .max(1000)
+        .no_value("–")
+        .text(common.VizTextDisplayOptions().title_size(12).value_size(20))
+        .thresholds(thresholds((0, "red"), (600, "orange"), (950, "green")))
+        .color_mode(cm.BigValueColorMode.BACKGROUND)
     )
 
 

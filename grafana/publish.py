@@ -1,8 +1,9 @@
-"""Push folders, dashboards and alerting objects to a Grafana server through ``grafana-client``, idempotently.
+"""Push folders, dashboards, the wall playlist and alerting objects to a Grafana server, idempotently.
 
 Every object carries a fixed uid, so publishing twice updates in place: the folder is created once, dashboards are
-saved with ``overwrite``, rule groups and templates are PUT, contact points are created or updated by uid, and the
-notification policy tree is replaced. The token is never logged nor put in an error message.
+saved with ``overwrite``, the wall-screen playlist is created or updated by uid, rule groups and templates are PUT,
+contact points are created or updated by uid, and the notification policy tree is replaced. The token is never
+logged nor put in an error message.
 """
 
 from __future__ import annotations
@@ -71,6 +72,9 @@ def publish(api: Any, artefacts: Artefacts) -> PublishReport:
         _call(f"dashboard {uid}", api.dashboard.update_dashboard, body)
         report.updated.append(f"dashboard/{uid}")
 
+    if artefacts.playlist is not None:
+        _publish_playlist(api, artefacts.playlist, report)
+
     for template in artefacts.templates:
         name = template["name"]
         _call(f"template {name}", provisioning.create_or_update_template, name, {"template": template["template"]})
@@ -96,3 +100,14 @@ def publish(api: Any, artefacts: Artefacts) -> PublishReport:
         report.updated.append(f"rule-group/{title}")
     log.info("published %d objects to Grafana", len(report.created) + len(report.updated))
     return report
+
+
+def _publish_playlist(api: Any, playlist: dict[str, Any], report: PublishReport) -> None:
+    """Create or update the wall-screen playlist by its uid (grafana-client has no playlist API: raw calls)."""
+    uid = playlist["uid"]
+    if _exists(f"playlist {uid}", api.client.GET, f"/playlists/{uid}"):
+        _call(f"playlist {uid}", api.client.PUT, f"/playlists/{uid}", json=playlist)
+        report.updated.append(f"playlist/{uid}")
+    else:
+        _call(f"playlist {uid}", api.client.POST, "/playlists", json=playlist)
+        report.created.append(f"playlist/{uid}")

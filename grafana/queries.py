@@ -31,6 +31,16 @@ WHY: Final = (
 )
 """Why an indicator has its status: plan attainment x/T and the progress ratio R of the projection."""
 BEHIND_SQL: Final = "(" + ", ".join(f"'{code}'" for code in BEHIND) + ")"
+DASHBOARD_DAY: Final = "(($__timeTo())::timestamptz AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
+"""The local day at the end of the dashboard's time range: the map shown is the one in force that day."""
+
+
+def valid_at_dashboard_time(valid_from: str, valid_to: str) -> str:
+    """A condition: the unit whose validity columns are given exists on the dashboard's day."""
+    return f"{valid_from} <= {DASHBOARD_DAY} AND ({valid_to} IS NULL OR {valid_to} >= {DASHBOARD_DAY})"
+
+
+IN_FORCE: Final = valid_at_dashboard_time("unit_valid_from", "unit_valid_to")
 
 
 @dataclass(frozen=True)
@@ -137,12 +147,17 @@ def indicator_counts(unit: str, total: str) -> Query:
     )
 
 
-def status_grid(pillar: str | None = None) -> Query:
-    """Status of every indicator at every unit, long form (a matrix transformation makes the grid)."""
-    where = f"WHERE pillar = '{pillar}'" if pillar else ""
+def status_grid(pillar: str | None = None, units: tuple[str, ...] = ()) -> Query:
+    """Status of every indicator at every unit in force (or of ``units``), long form (a matrix makes the grid)."""
+    where = f"AND pillar = '{pillar}'" if pillar else ""
+    name = "unit_name_vi"
+    if units:
+        where += " AND unit_code IN (" + ", ".join(f"'{code}'" for code in units) + ")"
+        # The screen's title names the kind of unit: rows keep the short name, which a narrow column can show.
+        name = "regexp_replace(unit_name_vi, '^(Phường|Xã|Đặc khu) ', '')"
     return query(
-        f"""SELECT unit_name_vi AS "Đơn vị", indicator_code AS "Chỉ tiêu", status AS "Trạng thái"
-            FROM dti.indicator_latest {where} ORDER BY unit_code, indicator_code""",
+        f"""SELECT {name} AS "Đơn vị", indicator_code AS "Chỉ tiêu", status AS "Trạng thái"
+            FROM dti.indicator_latest WHERE {IN_FORCE} {where} ORDER BY unit_code, indicator_code""",
         "Đơn vị",
         "Chỉ tiêu",
         "Trạng thái",
@@ -262,7 +277,8 @@ def indicator_by_unit(indicator: str) -> Query:
     return query(
         f"""SELECT unit_name_vi AS "Đơn vị", value AS "Giá trị", target AS "Mục tiêu", expected AS "Kỳ vọng",
                    status AS "Trạng thái"
-            FROM dti.indicator_latest WHERE indicator_code = {indicator} ORDER BY value DESC NULLS LAST, unit_code""",
+            FROM dti.indicator_latest WHERE indicator_code = {indicator} AND {IN_FORCE}
+            ORDER BY value DESC NULLS LAST, unit_code""",
         "Đơn vị",
         "Giá trị",
         "Mục tiêu",
@@ -286,10 +302,26 @@ def open_alerts(unit: str) -> Query:
 # --- template variables -----------------------------------------------------------------------------------------
 
 UNIT_VARIABLE: Final = query(
-    """SELECT DISTINCT unit_code AS __value, unit_name_vi AS __text FROM dti.unit_score_latest ORDER BY 1""",
+    f"""SELECT unit_code AS __value, unit_name_vi AS __text FROM dti.unit_map
+        WHERE {valid_at_dashboard_time("valid_from", "valid_to")} ORDER BY 1""",
     "__value",
     "__text",
 )
+
+
+def unit_tiles() -> Query:
+    """Every unit of the map in force (the province aside) with its index in points, grouped by peer group."""
+    return query(
+        f"""SELECT m.unit_name_vi AS "Đơn vị", s.score * 1000 AS "Điểm"
+            FROM dti.unit_map AS m
+            LEFT JOIN dti.unit_score_latest AS s ON s.unit_code = m.unit_code AND s.pillar = '{OVERALL}'
+            WHERE m.parent_code IS NOT NULL AND {valid_at_dashboard_time("m.valid_from", "m.valid_to")}
+            ORDER BY m.peer_group, m.unit_code""",
+        "Đơn vị",
+        "Điểm",
+    )
+
+
 INDICATOR_VARIABLE: Final = query(
     """SELECT DISTINCT indicator_code AS __value, indicator_code || ' · ' || indicator_name_vi AS __text
        FROM dti.indicator_latest ORDER BY 1""",

@@ -33,10 +33,6 @@ STATUSES: Final = (
 BEHIND: Final = ("at_risk", "off_track", "deteriorating")
 """Statuses that call for action: the indicator is behind its target or trajectory."""
 
-KIOSK_COLUMNS: Final = 24
-KIOSK_ROWS: Final = 28
-"""Grid rows that fit a 1920×1080 kiosk screen (30 px rows with 8 px gaps) without scrolling."""
-
 
 def status_mappings() -> list[model.ValueMapping]:
     """Value mappings that show each status code as its Vietnamese label in its colour."""

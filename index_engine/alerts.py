@@ -52,8 +52,14 @@ class AlertDecision:
         return bool(self.raised or self.resolved)
 
 
-def decide(state: AlertState, result: IndicatorResult, indicator: Indicator) -> tuple[AlertState, AlertDecision]:
-    """Apply one evaluation's result to the alert state of its indicator and unit."""
+def decide(
+    state: AlertState, result: IndicatorResult, indicator: Indicator, lead_unit: str | None = None
+) -> tuple[AlertState, AlertDecision]:
+    """Apply one evaluation's result to the alert state of its indicator and unit.
+
+    ``lead_unit`` is the unit leading the indicator on the result's day (``Catalog.lead_unit``, which follows a
+    successor after a merger); without it the indicator's own lead unit is told.
+    """
     raised: list[AlertKind] = []
     resolved: list[AlertKind] = []
     open_ = set(state.open)
@@ -85,7 +91,7 @@ def decide(state: AlertState, result: IndicatorResult, indicator: Indicator) -> 
         status=status,
         raised=tuple(raised),
         resolved=tuple(resolved),
-        notify=(indicator.lead_unit, *indicator.co_lead_units),
+        notify=(lead_unit or indicator.lead_unit, *indicator.co_lead_units),
     )
     return AlertState(settled=settled, pending=pending, open=frozenset(open_)), decision
 

@@ -18,17 +18,23 @@ _EPSILON = 1e-12
 """Tolerance for comparing sums of weights, so 6 of 9 equal weights count as exactly 2/3."""
 
 
-def pillar_scores(catalog: Catalog, results: Iterable[IndicatorResult]) -> tuple[PillarScore, ...]:
-    """The score of every pillar for one unit's results, in catalog order.
+def pillar_scores(
+    catalog: Catalog, results: Iterable[IndicatorResult], period: int | None = None
+) -> tuple[PillarScore, ...]:
+    """The score of every pillar for one unit's results, in catalog order, with the weights of the period's plan.
 
-    A pillar's score is the weighted mean of the scores of its indicators that apply to the unit and have
-    fresh data. An indicator applies when it has a target for the unit (results for indicators that don't
-    apply at all are never produced). Coverage is the fresh, scored weight over the applicable weight; below
-    2/3 the score is withheld.
+    ``period`` defaults to the results' own (the newest plan's weights when there are none). A pillar's score
+    is the weighted mean of the scores of its indicators that apply to the unit and have fresh data. An
+    indicator applies when it has a target for the unit (results for indicators that don't apply at all are
+    never produced). Coverage is the fresh, scored weight over the applicable weight; below 2/3 the score is
+    withheld.
     """
-    weights = catalog.indicator_weights
+    materialised = tuple(results)
+    if period is None and materialised:
+        period = materialised[0].period
+    pillar_weights, weights = catalog.weights_of(period)
     groups: dict[str, _Sums] = {pillar: _Sums() for pillar in catalog.pillars}
-    for result in results:
+    for result in materialised:
         if result.target is None:
             continue
         sums = groups[result.pillar]
@@ -38,7 +44,7 @@ def pillar_scores(catalog: Catalog, results: Iterable[IndicatorResult]) -> tuple
             sums.covered.append(weight)
             sums.weighted.append(weight * result.score)
             sums.scored.append(result.indicator)
-    return tuple(sums.score(catalog.pillars[pillar].weight, pillar) for pillar, sums in groups.items())
+    return tuple(sums.score(pillar_weights[pillar], pillar) for pillar, sums in groups.items())
 
 
 class _Sums:

@@ -168,7 +168,7 @@ def _scorecard(catalog: Catalog, unit: str, at: Moment, inputs: list[Inputs], hi
         )
         if result is not None:
             results.append(result)
-    index = unit_index(unit, pillar_scores(catalog, results))
+    index = unit_index(unit, pillar_scores(catalog, results, period))
     return Scorecard(unit=unit, period=period, at=at.now, results=tuple(results), index=index)
 
 

@@ -16,6 +16,7 @@ import msgspec
 
 from index_engine.catalog import Catalog
 from index_engine.errors import InvalidObservation
+from index_engine.periods import LOCAL_TZ
 
 Kind = Literal["delta", "cumulative", "gauge"]
 # Constraints the decoder checks on the wire (in C); `validate` checks the same on observations built in Python.
@@ -125,8 +126,24 @@ def _check_context(obs: Observation, catalog: Catalog, now: dt.datetime) -> Obse
     unit = catalog.units.get(obs.unit)
     if unit is None:
         raise InvalidObservation("unknown_unit", f"unit {obs.unit!r} is not in catalog {catalog.version}")
-    if not unit.valid_on(obs.ts.date()):
-        raise InvalidObservation("unit_not_valid", f"unit {obs.unit!r} did not exist on {obs.ts.date()}")
+    # Validity is judged on the local date. The date in ts's own offset is within a day of it, so a unit valid
+    # the day before and the day after needs no time-zone conversion (the common case, on the hot path).
+    day = obs.ts.date()
+    if not (unit.valid_from < day and (unit.valid_to is None or day < unit.valid_to)):
+        day = obs.ts.astimezone(LOCAL_TZ).date()
+        if not unit.valid_on(day):
+            raise InvalidObservation("unit_not_valid", _not_valid(catalog, obs.unit, day))
     if obs.kind != metric.kind:
         raise InvalidObservation("kind_mismatch", f"metric {obs.metric!r} is observed as {metric.kind}, not {obs.kind}")
     return obs
+
+
+def _not_valid(catalog: Catalog, code: str, day: dt.date) -> str:
+    """Why a unit cannot report on a local ``day``, naming its successors (or predecessors) to report for."""
+    unit = catalog.units[code]
+    span = f"valid {unit.valid_from} to {unit.valid_to or 'now'}"
+    if day < unit.valid_from:
+        others = ", ".join(s.predecessor for s in catalog.predecessors(code)) or "none"
+        return f"unit {code!r} does not exist on {day} ({span}); predecessors: {others}"
+    others = ", ".join(s.unit for s in catalog.successors(code)) or "none"
+    return f"unit {code!r} does not exist on {day} ({span}); successors: {others}"

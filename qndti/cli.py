@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from qndti.commands import bench, catalog, connectors, db, demo, dlq, grafana, importer, stack, watch, worker
+from qndti.commands import bench, catalog, connectors, db, demo, dlq, grafana, importer, plan, stack, watch, worker
 
 app = typer.Typer(
     help="QN-DTI Monitor: real-time monitoring of Quảng Ninh's digital-transformation index.",
@@ -14,6 +14,7 @@ app = typer.Typer(
 app.add_typer(stack.app, name="stack")
 app.add_typer(db.app, name="db")
 app.add_typer(catalog.app, name="catalog")
+app.add_typer(plan.app, name="plan")
 app.add_typer(connectors.app, name="connectors")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(grafana.app, name="grafana")

@@ -87,6 +87,10 @@ class Settings(BaseSettings):
         """The catalog the worker runs with: the bundled one unless a root or version is named."""
         return load_catalog(self.catalog_version or DEFAULT_VERSION, root=self.catalog_root or CATALOG_ROOT)
 
+    def catalog_folder(self) -> Path:
+        """The folder of the catalog version the worker runs with."""
+        return (self.catalog_root or CATALOG_ROOT) / (self.catalog_version or DEFAULT_VERSION)
+
     def connector_state(self) -> Path:
         """Where connector checkpoints are kept."""
         return self.connector_state_dir or self.stack_dir / "connectors"

@@ -127,7 +127,9 @@ def _remember(catalog: Catalog, state: UnitState, result: IndicatorResult, at: d
     memory.result = result
     if result.value is not None:
         _add_point(memory, result.period, at, result.value)
-    new_state, decision = decide(memory.alert_state(), result, catalog.indicators[result.indicator])
+    # The lead unit of the evaluation's local day: after a merger, its successor is the one to tell.
+    lead = catalog.lead_unit(result.indicator, at.astimezone(LOCAL_TZ).date())
+    new_state, decision = decide(memory.alert_state(), result, catalog.indicators[result.indicator], lead_unit=lead)
     memory.set_alert_state(new_state)
     state.changed_memory.add(result.indicator)
     return Alert(decision, result, at) if decision.changed else None

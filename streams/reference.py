@@ -1,4 +1,6 @@
-"""Load the catalog's reference data (units, metrics, pillars, peer groups, indicators, targets, weights) into ``dti``.
+"""Load the catalog's reference data into ``dti``: units, metrics, pillars, peer groups, indicators, targets.
+
+Also weights, plans, successions and the lead unit of each indicator by day.
 
 Upserts, so loading the same catalog twice changes nothing; targets, weights and completions that left the catalog
 are deleted (the catalog is their only source). Catalog parts that an older catalog lacks (pillars, peer groups,
@@ -53,7 +55,18 @@ def _prune(conn: Conn, table: str, key: Sequence[str], keep: list[tuple[Any, ...
 def load_reference(conn: Conn, catalog: Catalog) -> None:
     """Upsert the catalog into the reference tables of ``dti`` in one transaction."""
     units = [
-        (u.code, u.name_vi, u.name_en, u.kind, u.parent, u.peer_group, u.valid_from, u.valid_to)
+        (
+            u.code,
+            u.name_vi,
+            u.name_en,
+            u.kind,
+            u.parent,
+            u.peer_group,
+            u.valid_from,
+            u.valid_to,
+            getattr(u, "confidence", ""),
+            getattr(u, "note", ""),
+        )
         for u in catalog.units.values()
     ]
     metrics = [
@@ -111,7 +124,18 @@ def load_reference(conn: Conn, catalog: Catalog) -> None:
         _upsert(
             conn,
             "dti.unit",
-            ("code", "name_vi", "name_en", "kind", "parent_code", "peer_group", "valid_from", "valid_to"),
+            (
+                "code",
+                "name_vi",
+                "name_en",
+                "kind",
+                "parent_code",
+                "peer_group",
+                "valid_from",
+                "valid_to",
+                "confidence",
+                "note",
+            ),
             ("code",),
             units,
         )
@@ -167,3 +191,52 @@ def load_reference(conn: Conn, catalog: Catalog) -> None:
         )
         _prune(conn, "dti.weight", ("level", "code"), [w[:2] for w in weight_rows])
         _upsert(conn, "dti.weight", ("level", "code", "weight"), ("level", "code"), weight_rows)
+        _load_plans_and_successions(conn, catalog)
+
+
+def _load_plans_and_successions(conn: Conn, catalog: Catalog) -> None:
+    """The plan years, their indicators, the successions and the lead unit of each indicator by day."""
+    plans = _part(catalog, "plans")
+    plan_rows = [(p.year, p.name_vi, p.name_en, p.reference, p.issued_on, p.assumed, p.note) for p in plans.values()]
+    plan_indicators = [
+        (p.year, i.code, i.lead_unit, list(i.co_lead_units), i.note)
+        for p in plans.values()
+        for i in p.indicators.values()
+    ]
+    successions = [
+        (s.unit, s.predecessor, s.share, s.takes_over, s.confidence, s.note)
+        for s in getattr(catalog, "successions", ())
+    ]
+    spans = [(code, *span) for code in catalog.indicators for span in catalog.lead_spans(code)] if plans else []
+    # Derived from the catalog as a whole: replaced, not merged, inside the caller's transaction.
+    for table in ("dti.lead_assignment", "dti.unit_succession", "dti.plan_indicator"):
+        conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+    conn.execute("DELETE FROM dti.plan WHERE NOT (period = ANY(%s::int4[]))", [list(plans)])
+    _upsert(
+        conn,
+        "dti.plan",
+        ("period", "name_vi", "name_en", "reference", "issued_on", "assumed", "note"),
+        ("period",),
+        plan_rows,
+    )
+    _upsert(
+        conn,
+        "dti.plan_indicator",
+        ("period", "indicator_code", "lead_unit", "co_lead_units", "note"),
+        ("period", "indicator_code"),
+        plan_indicators,
+    )
+    _upsert(
+        conn,
+        "dti.unit_succession",
+        ("unit_code", "predecessor_code", "share", "takes_over", "confidence", "note"),
+        ("unit_code", "predecessor_code"),
+        successions,
+    )
+    _upsert(
+        conn,
+        "dti.lead_assignment",
+        ("indicator_code", "valid_from", "valid_to", "lead_unit"),
+        ("indicator_code", "valid_from"),
+        spans,
+    )

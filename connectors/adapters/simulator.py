@@ -3,26 +3,36 @@
 Options::
 
     seed: 2023            # unit profiles are drawn from it: the same seed gives the same numbers
-    mode: live            # live: the real clock; replay-2023: 1 January 2023 → 30 June 2023 (H1)
+    mode: live            # live: the real clock, on the map of the day; replay-2023: 1 January → 30 June 2023 (H1)
+                          # on the 2023 map; replay-2025: 1 January → 31 July 2025, across the department mergers
+                          # of 1 March and the 54-unit map of 1 July
     speed: 1              # simulated seconds per real second (replay); 86400 replays a day each second
-    start: null           # replay start (ISO time); default 2023-01-01 00:00 local for replay-2023
-    until: null           # replay end; default 2023-06-30 23:59:59 local for replay-2023
+    start: null           # replay start (ISO time); default: the scenario's first day, 00:00 local
+    until: null           # replay end; default: the scenario's last second, local
+    showcase: false       # true: a few units depart from the profile (data/simulator_showcase.csv) so that every
+                          # status shows (achieved, on track, at risk, off track, stale); never in a replay
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import Batch, parse_options
 from connectors.checkpoint import Checkpoint
 from connectors.config import SourceConfig
-from connectors.simulator import H1_END, Simulation
+from connectors.simulator import H1_END, SHOWCASE, Simulation
 from index_engine.catalog import Catalog
-from index_engine.periods import period_bounds
+from index_engine.periods import LOCAL_TZ, period_bounds
+
+SCENARIOS: Final = {
+    "replay-2023": (period_bounds(2023)[0], H1_END),
+    "replay-2025": (period_bounds(2025)[0], dt.datetime(2025, 7, 31, 23, 59, 59, tzinfo=LOCAL_TZ)),
+}
+"""Replays: their first and last simulated moments."""
 
 
 class SimulatorOptions(BaseModel):
@@ -31,10 +41,11 @@ class SimulatorOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     seed: int = 2023
-    mode: Literal["live", "replay-2023"] = "live"
+    mode: Literal["live", "replay-2023", "replay-2025"] = "live"
     speed: float = Field(1.0, gt=0)
     start: dt.datetime | None = None
     until: dt.datetime | None = None
+    showcase: bool = False
 
 
 class SimulatorConnector:
@@ -43,10 +54,11 @@ class SimulatorConnector:
     def __init__(self, config: SourceConfig, catalog: Catalog) -> None:
         self.config = config
         self.options = parse_options(config, SimulatorOptions)
-        self.simulation = Simulation(catalog, self.options.seed)
-        replay = self.options.mode == "replay-2023"
-        self.start = self.options.start or (period_bounds(2023)[0] if replay else None)
-        self.until = self.options.until or (H1_END if replay else None)
+        showcase = SHOWCASE if self.options.showcase and self.options.mode == "live" else None
+        self.simulation = Simulation(catalog, self.options.seed, showcase=showcase)
+        start, until = SCENARIOS.get(self.options.mode, (None, None))
+        self.start = self.options.start or start
+        self.until = self.options.until or until
         self._anchor: tuple[dt.datetime, dt.datetime] | None = None
 
     async def aclose(self) -> None:

@@ -49,7 +49,7 @@ def query_variable(name: str, label: str, query: Query, default: str | None = No
         .label(label)
         .datasource(POSTGRES)
         .query(query.sql)
-        .refresh(model.VariableRefresh.ON_DASHBOARD_LOAD)
+        .refresh(model.VariableRefresh.ON_TIME_RANGE_CHANGED)  # units listed are those of the map in force
         .sort(model.VariableSort.ALPHABETICAL_ASC)
         .multi(False)
         .include_all(False)

@@ -1,4 +1,4 @@
-"""The wall screen: the province at a glance on a 1920×1080 kiosk, refreshed every 10 seconds, without scrolling."""
+"""The wall screen: the province and every unit of the map in force at a glance on a 1920×1080 kiosk, no scrolling."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from grafana.panels import (
     score_stat,
     sql,
     stat_panel,
-    status_grid_panel,
     table_panel,
     time_series,
+    unit_tiles_panel,
 )
 from grafana.style import thresholds
 
@@ -89,12 +89,12 @@ def build(facts: Facts) -> dash.Dashboard:
             )
         )
         .with_panel(
-            status_grid_panel(
-                "Trạng thái chỉ tiêu theo đơn vị",
-                "Mỗi ô là trạng thái của một chỉ tiêu (cột) tại một đơn vị (hàng): Đạt, Hoàn thành, Đúng tiến độ, "
-                "Có nguy cơ, Chậm tiến độ, Suy giảm, Thiếu dữ liệu, Chưa có chỉ tiêu.",
+            unit_tiles_panel(
+                "Chỉ số DTI các đơn vị",
+                "Mỗi ô là một đơn vị của bản đồ hành chính có hiệu lực (sở, ngành; phường, xã, đặc khu) với chỉ số "
+                "chuyển đổi số, thang 1000 điểm; trạng thái từng chỉ tiêu ở các màn hình tiếp theo.",
                 grid(0, 8, 16, 20),
-                q.status_grid(),
+                q.unit_tiles(),
             )
         )
         .with_panel(

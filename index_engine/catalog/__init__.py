@@ -1,8 +1,9 @@
-"""The QN-DTI catalog: units, metrics, indicators, targets and weights loaded from versioned CSV files.
+"""The QN-DTI catalog: the map, metrics, indicators and the plan years, loaded from versioned CSV files.
 
 Every file is validated on load; an invalid row raises :class:`~index_engine.errors.CatalogError` naming the
-file, row and field. Units carry validity dates: the administrative map is data, never code. The files and
-their columns are described in ``qndti-1.0/README.md``.
+file, row and field. Units carry validity dates and successions: the administrative map is data, never code.
+Each plan year (``plans/<year>/``) holds its indicators with lead units, targets, weights and completions. The
+files and their columns are described in ``qndti-1.0/README.md``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from index_engine.catalog.model import (
     MetricKind,
     PeerGroup,
     Pillar,
+    Plan,
+    PlanIndicator,
+    Share,
+    Succession,
     Target,
     TargetKey,
     Unit,
@@ -38,6 +43,10 @@ __all__ = [
     "MetricKind",
     "PeerGroup",
     "Pillar",
+    "Plan",
+    "PlanIndicator",
+    "Share",
+    "Succession",
     "Target",
     "TargetKey",
     "Unit",

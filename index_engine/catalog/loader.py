@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+import datetime as dt
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
@@ -18,15 +18,13 @@ from index_engine.catalog.model import (
     MetricKind,
     PeerGroup,
     Pillar,
+    Share,
+    Succession,
     Target,
-    TargetKey,
     Unit,
-    WeightLevel,
 )
+from index_engine.catalog.plans import PLANS, load_plan, plan_years
 from index_engine.catalog.reader import Reader, load_table
-from index_engine.errors import CatalogError
-
-WEIGHT_SUM_TOLERANCE = 1e-9
 
 
 def _peer_group(r: Reader) -> PeerGroup:
@@ -43,6 +41,8 @@ def _unit(r: Reader, peer_groups: Mapping[str, PeerGroup]) -> Unit:
         peer_group=r.reference("peer_group", r.text("peer_group"), peer_groups, "peer group"),
         valid_from=r.date("valid_from"),
         valid_to=r.optional_date("valid_to"),
+        confidence=r.text("confidence", required=False),
+        note=r.text("note", required=False),
     )
     if unit.valid_to is not None and unit.valid_to < unit.valid_from:
         raise r.fail("valid_to", f"{unit.valid_to} is before valid_from {unit.valid_from}")
@@ -125,13 +125,35 @@ def _completion(r: Reader, indicators: Mapping[str, Indicator], units: Mapping[s
     )
 
 
-def _weight(
-    r: Reader, pillars: Mapping[str, object], indicators: Mapping[str, Indicator]
-) -> tuple[WeightLevel, str, float]:
-    level = cast(WeightLevel, r.choice("level", get_args(WeightLevel)))
-    known: Mapping[str, object] = pillars if level == "pillar" else indicators
-    code = r.reference("code", r.text("code"), known, level)
-    return level, code, r.number("weight", positive=True)
+def _succession(r: Reader, units: Mapping[str, Unit]) -> Succession:
+    succession = Succession(
+        unit=r.reference("unit", r.text("unit"), units, "unit"),
+        predecessor=r.reference("predecessor", r.text("predecessor"), units, "unit"),
+        share=cast(Share, r.choice("share", get_args(Share))),
+        takes_over=r.boolean("takes_over"),
+        confidence=r.text("confidence", required=False),
+        note=r.text("note", required=False),
+    )
+    end = units[succession.predecessor].valid_to
+    if end is None:
+        raise r.fail("predecessor", f"unit {succession.predecessor!r} has no valid_to: it has not ended")
+    day_after = end + dt.timedelta(days=1)
+    if not units[succession.unit].valid_on(day_after):
+        raise r.fail(
+            "unit", f"unit {succession.unit!r} does not exist on {day_after}, the day after its predecessor ended"
+        )
+    return succession
+
+
+def _check_heirs(successions: list[tuple[Reader, Succession]]) -> None:
+    heirs: set[str] = set()
+    for reader, succession in successions:
+        if succession.takes_over:
+            if succession.predecessor in heirs:
+                raise reader.fail(
+                    "takes_over", f"unit {succession.predecessor!r} already has a successor that takes over"
+                )
+            heirs.add(succession.predecessor)
 
 
 def _check_parents(units: list[tuple[Reader, Unit]]) -> None:
@@ -148,40 +170,35 @@ def _check_parents(units: list[tuple[Reader, Unit]]) -> None:
             parent = parents[parent]
 
 
-def _pillars_with_weights(
-    names: Mapping[str, tuple[str, str, str]], pillar_weights: Mapping[str, float]
-) -> dict[str, Pillar]:
-    for code in names:
-        if code not in pillar_weights:
-            raise CatalogError("weights.csv", f"pillar {code!r} has no weight", field="code")
-    total = math.fsum(pillar_weights.values())
-    if abs(total - 1) > WEIGHT_SUM_TOLERANCE:
-        raise CatalogError("weights.csv", f"pillar weights sum to {total:g}, not 1", field="weight")
-    return {code: Pillar(code, vi, en, pillar_weights[code]) for code, (_, vi, en) in names.items()}
-
-
 def load_folder(folder: Path, version: str) -> Catalog:
-    """Load and validate every file of one catalog version folder."""
+    """Load and validate every file of one catalog version folder: the map, the definitions, the plan years."""
     groups = {g.code: g for _, g in load_table(folder / "peer_groups.csv", _peer_group, lambda g: g.code)}
     unit_rows = load_table(folder / "units.csv", partial(_unit, peer_groups=groups), lambda u: u.code)
     _check_parents(unit_rows)
     units = {u.code: u for _, u in unit_rows}
+    succession_rows = load_table(
+        folder / "successions.csv", partial(_succession, units=units), lambda s: (s.unit, s.predecessor), "unit"
+    )
+    _check_heirs(succession_rows)
+    successions = tuple(s for _, s in succession_rows)
     metrics = {m.code: m for _, m in load_table(folder / "metrics.csv", _metric, lambda m: m.code)}
     names = {p[0]: p for _, p in load_table(folder / "pillars.csv", _pillar, lambda p: p[0])}
     build_indicator = partial(_indicator, pillars=names, metrics=metrics, units=units)
     indicators = {i.code: i for _, i in load_table(folder / "indicators.csv", build_indicator, lambda i: i.code)}
-    weights = load_table(
-        folder / "weights.csv", partial(_weight, pillars=names, indicators=indicators), lambda w: w[:2]
-    )
-    pillars = _pillars_with_weights(names, {code: w for level, code, w in (w for _, w in weights) if level == "pillar"})
-
-    def by_key(item: Target | Completion) -> TargetKey:
-        return item.indicator, item.unit, item.period
-
-    build_target = partial(_target, indicators=indicators, units=units)
-    build_completion = partial(_completion, indicators=indicators, units=units)
-    targets = load_table(folder / "targets.csv", build_target, by_key, "indicator")
-    completions = load_table(folder / "completions.csv", build_completion, by_key, "indicator")
+    plans = [
+        load_plan(
+            folder / PLANS / str(year),
+            year,
+            pillars=names,
+            indicators=indicators,
+            units=units,
+            successions=successions,
+            build_target=partial(_target, indicators=indicators, units=units),
+            build_completion=partial(_completion, indicators=indicators, units=units),
+        )
+        for year in plan_years(folder)
+    ]
+    newest = plans[-1].plan
     children: dict[str, list[str]] = {}
     for unit in units.values():
         if unit.parent is not None:
@@ -193,8 +210,10 @@ def load_folder(folder: Path, version: str) -> Catalog:
         indicators=indicators,
         _children={k: tuple(v) for k, v in children.items()},
         peer_groups=groups,
-        pillars=pillars,
-        indicator_weights={code: w for level, code, w in (w for _, w in weights) if level == "indicator"},
-        targets={by_key(t): t for _, t in targets},
-        completions={by_key(c): c for _, c in completions},
+        pillars={code: Pillar(code, vi, en, newest.pillar_weights[code]) for code, (_, vi, en) in names.items()},
+        indicator_weights=newest.indicator_weights,
+        targets={(t.indicator, t.unit, t.period): t for files in plans for t in files.targets},
+        completions={(c.indicator, c.unit, c.period): c for files in plans for c in files.completions},
+        plans={files.plan.year: files.plan for files in plans},
+        successions=successions,
     )

@@ -11,6 +11,7 @@ MetricKind = Literal["delta", "cumulative", "gauge"]
 Direction = Literal["up", "down"]
 Aggregation = Literal["ytd", "latest"]
 WeightLevel = Literal["pillar", "indicator"]
+Share = Literal["whole", "part"]
 
 TargetKey = tuple[str, str, int]
 """``(indicator code, unit code, period)``."""
@@ -28,6 +29,8 @@ class Unit:
     peer_group: str
     valid_from: dt.date
     valid_to: dt.date | None
+    confidence: str = ""
+    note: str = ""
 
     def valid_on(self, day: dt.date) -> bool:
         """Whether the unit exists on ``day``."""
@@ -123,6 +126,51 @@ class Completion:
 
 
 @dataclass(frozen=True, slots=True)
+class Succession:
+    """A unit formed from (the whole or a part of) a predecessor that ended the day before it took over.
+
+    ``takes_over`` marks the one successor that takes over the predecessor's roles, such as leading indicators.
+    """
+
+    unit: str
+    predecessor: str
+    share: Share
+    takes_over: bool
+    confidence: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanIndicator:
+    """An indicator as one year's plan names it: its lead unit and co-lead units."""
+
+    code: str
+    lead_unit: str
+    co_lead_units: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """One plan year: its document, indicators with lead units, and weights (targets are in the catalog).
+
+    ``assumed`` says that the plan's indicators and targets do not come from the plan document (carried
+    forward or invented); each target row says which of its values are assumed.
+    """
+
+    year: int
+    name_vi: str
+    name_en: str
+    reference: str
+    issued_on: dt.date | None
+    assumed: bool
+    note: str
+    indicators: Mapping[str, PlanIndicator]
+    pillar_weights: Mapping[str, float]
+    indicator_weights: Mapping[str, float]
+
+
+@dataclass(frozen=True, slots=True)
 class Catalog:
     """One version of the catalog."""
 
@@ -136,7 +184,10 @@ class Catalog:
     indicator_weights: Mapping[str, float] = field(default_factory=dict)
     targets: Mapping[TargetKey, Target] = field(repr=False, default_factory=dict)
     completions: Mapping[TargetKey, Completion] = field(repr=False, default_factory=dict)
+    plans: Mapping[int, Plan] = field(repr=False, default_factory=dict)
+    successions: tuple[Succession, ...] = field(repr=False, default=())
     _unit_targets: Mapping[tuple[str, int], Mapping[str, Target]] = field(init=False, repr=False, compare=False)
+    _heirs: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_unit: dict[tuple[str, int], dict[str, Target]] = {}
@@ -144,6 +195,8 @@ class Catalog:
             by_unit.setdefault((target.unit, target.period), {})[target.indicator] = target
         # A derived index of the targets; frozen, so set once here.
         object.__setattr__(self, "_unit_targets", by_unit)
+        heirs = {s.predecessor: s.unit for s in self.successions if s.takes_over}
+        object.__setattr__(self, "_heirs", heirs)
 
     def children(self, unit_code: str) -> tuple[str, ...]:
         """The direct children of a unit, in catalog order."""
@@ -161,9 +214,69 @@ class Catalog:
         """The indicators of one pillar, in catalog order."""
         return tuple(i for i in self.indicators.values() if i.pillar == pillar)
 
-    def indicator_weight(self, code: str) -> float:
-        """An indicator's weight within its pillar: 1 (equal) unless ``weights.csv`` says otherwise."""
-        return self.indicator_weights.get(code, 1.0)
+    def indicator_weight(self, code: str, period: int | None = None) -> float:
+        """An indicator's weight within its pillar in ``period``'s plan (default: the newest): 1 unless set."""
+        return self.weights_of(period)[1].get(code, 1.0)
+
+    def weights_of(self, period: int | None) -> tuple[Mapping[str, float], Mapping[str, float]]:
+        """The pillar and indicator weights of ``period``'s plan; the newest plan's for other periods."""
+        plan = self.plans.get(period) if period is not None else None
+        if plan is None:
+            return {code: p.weight for code, p in self.pillars.items()}, self.indicator_weights
+        return plan.pillar_weights, plan.indicator_weights
+
+    def plan(self, period: int) -> Plan | None:
+        """The plan of a year, if the catalog has one."""
+        return self.plans.get(period)
+
+    def successors(self, unit_code: str) -> tuple[Succession, ...]:
+        """The units formed from ``unit_code`` (whole or part), in file order."""
+        return tuple(s for s in self.successions if s.predecessor == unit_code)
+
+    def predecessors(self, unit_code: str) -> tuple[Succession, ...]:
+        """The units ``unit_code`` was formed from (whole or part), in file order."""
+        return tuple(s for s in self.successions if s.unit == unit_code)
+
+    def heir_on(self, unit_code: str, day: dt.date) -> str:
+        """The unit holding ``unit_code``'s roles on ``day``: itself, or the successor that took them over."""
+        # The loader checks that an heir exists the day after its predecessor ended, so this never cycles.
+        while not self.units[unit_code].valid_on(day):
+            heir = self._heirs.get(unit_code)
+            if heir is None:
+                break
+            unit_code = heir
+        return unit_code
+
+    def lead_unit(self, indicator: str, day: dt.date) -> str:
+        """The lead unit of an indicator on a local ``day``: as ``day``'s plan names it, followed to its heir."""
+        plan = self.plans.get(day.year)
+        named = plan.indicators.get(indicator) if plan is not None else None
+        lead = named.lead_unit if named is not None else self.indicators[indicator].lead_unit
+        return self.heir_on(lead, day)
+
+    def lead_spans(self, indicator: str) -> tuple[tuple[dt.date, dt.date, str], ...]:
+        """``(first day, last day, lead unit)`` over every plan year that lists the indicator, oldest first.
+
+        A year's span is split where its lead unit ends and a successor takes over.
+        """
+        spans: list[tuple[dt.date, dt.date, str]] = []
+        for year, plan in sorted(self.plans.items()):
+            named = plan.indicators.get(indicator)
+            if named is None:
+                continue
+            day, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+            while day <= last:
+                lead = self.heir_on(named.lead_unit, day)
+                end = self.units[lead].valid_to
+                # The loader checks that a plan's leads (or their heirs) exist all year: `max` only guards the loop.
+                stop = last if end is None or end >= last else max(end, day)
+                spans.append((day, stop, lead))
+                day = stop + dt.timedelta(days=1)
+        return tuple(spans)
+
+    def units_on(self, day: dt.date) -> tuple[str, ...]:
+        """The units that exist on ``day``, in catalog order."""
+        return tuple(code for code, unit in self.units.items() if unit.valid_on(day))
 
     def target(self, indicator: str, unit: str, period: int) -> Target | None:
         """The target of an indicator for a unit and period, if the plan sets one."""

@@ -15,10 +15,10 @@ _T = TypeVar("_T")
 Row = dict[str, str]
 
 
-def rows(path: Path) -> Iterator[tuple[int, Row]]:
-    """The rows of a CSV file with their spreadsheet row numbers."""
+def rows(path: Path, name: str | None = None) -> Iterator[tuple[int, Row]]:
+    """The rows of a CSV file with their spreadsheet row numbers; errors call the file ``name``."""
     if not path.is_file():
-        raise CatalogError(path.name, "file is missing")
+        raise CatalogError(name or path.name, "file is missing")
     with path.open(encoding="utf-8", newline="") as handle:
         # Row numbers count the header as row 1, as a spreadsheet shows them.
         yield from enumerate(csv.DictReader(handle), start=2)
@@ -107,13 +107,20 @@ class Reader:
 
 
 def load_table(
-    path: Path, build: Callable[[Reader], _T], key: Callable[[_T], object], key_field: str = "code"
+    path: Path,
+    build: Callable[[Reader], _T],
+    key: Callable[[_T], object],
+    key_field: str = "code",
+    name: str | None = None,
 ) -> list[tuple[Reader, _T]]:
-    """Build one record per row, rejecting duplicate keys; keeps each row's reader for later checks."""
+    """Build one record per row, rejecting duplicate keys; keeps each row's reader for later checks.
+
+    Errors name the file ``name`` (default: the file's name), for example ``plans/2024/targets.csv``.
+    """
     seen: set[object] = set()
     table: list[tuple[Reader, _T]] = []
-    for number, row in rows(path):
-        reader = Reader(path.name, number, row)
+    for number, row in rows(path, name):
+        reader = Reader(name or path.name, number, row)
         item = build(reader)
         code = key(item)
         if code in seen:

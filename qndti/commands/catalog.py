@@ -9,22 +9,31 @@ import typer
 
 from index_engine.catalog import load_catalog
 from index_engine.errors import CatalogError
-from qndti.commands import fail
+from qndti.commands import fail, settings
 
 app = typer.Typer(help="The QN-DTI catalog (indicators, metrics, units).", no_args_is_help=True)
 
 
 @app.command()
 def validate() -> None:
-    """Load and validate the catalog files; exit non-zero with the file, row and field on error."""
+    """Load and validate the catalog the worker runs with; exit non-zero with the file, row and field on error."""
+    config = settings()
     try:
-        catalog = load_catalog()
+        catalog = config.catalog()
     except CatalogError as exc:
-        raise fail(str(exc)) from None
+        raise fail(f"{config.catalog_folder()}: {exc}") from None
     typer.echo(
         f"catalog {catalog.version}: {len(catalog.indicators)} indicators, {len(catalog.metrics)} metrics, "
-        f"{len(catalog.units)} units: valid"
+        f"{len(catalog.units)} units, {len(catalog.successions)} successions: valid"
     )
+    for year, plan in catalog.plans.items():
+        targets = [t for t in catalog.targets.values() if t.period == year]
+        assumed = sum(t.target_assumed for t in targets)
+        source = plan.reference or "no plan document found"
+        typer.echo(
+            f"  plan {year} ({source}{', assumed' if plan.assumed else ''}): {len(plan.indicators)} indicators, "
+            f"{len(targets)} targets ({assumed} assumed)"
+        )
 
 
 @app.command()

@@ -110,8 +110,17 @@ def _date(text: str) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
 
-def read_catalog(folder: Path = CATALOG_DIR) -> Catalog:
-    """Read the catalog's CSV files as they are (they were validated when the worker loaded them)."""
+def _plan_rows(folder: Path, name: str, year: int | None = None) -> list[dict[str, str]]:
+    """Rows of ``plans/<year>/<name>`` for one plan year, or of every plan year when ``year`` is None."""
+    years = [folder / "plans" / str(year)] if year is not None else sorted((folder / "plans").iterdir())
+    return [r for plan in years if (plan / name).exists() for r in _rows(plan, name)]
+
+
+def read_catalog(folder: Path = CATALOG_DIR, year: int = 2023) -> Catalog:
+    """Read the catalog's CSV files as they are (they were validated when the worker loaded them).
+
+    Targets and completions of every plan year; weights of the plan of ``year`` (the scenario's).
+    """
     units = {}
     for r in _rows(folder, "units.csv"):
         valid_from = _date(r["valid_from"])
@@ -129,20 +138,20 @@ def read_catalog(folder: Path = CATALOG_DIR) -> Catalog:
         )
         for r in _rows(folder, "indicators.csv")
     }
-    weights = _rows(folder, "weights.csv")
+    weights = _plan_rows(folder, "weights.csv", year)
     return Catalog(
         units=units,
         metric_kinds={r["code"]: r["kind"] for r in _rows(folder, "metrics.csv")},
         indicators=indicators,
         targets={
             (r["indicator"], r["unit"], int(r["period"])): Target(float(r["baseline"]), float(r["target"]))
-            for r in _rows(folder, "targets.csv")
+            for r in _plan_rows(folder, "targets.csv")
         },
         pillar_weights={r["code"]: Fraction(r["weight"]) for r in weights if r["level"] == "pillar"},
         indicator_weights={r["code"]: Fraction(r["weight"]) for r in weights if r["level"] == "indicator"},
         completions={
             (r["indicator"], r["unit"], int(r["period"])): dt.date.fromisoformat(r["confirmed_on"])
-            for r in _rows(folder, "completions.csv")
+            for r in _plan_rows(folder, "completions.csv")
         },
     )
 

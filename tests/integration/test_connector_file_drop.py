@@ -67,8 +67,10 @@ def test_reports_are_produced_once_and_bad_ones_set_aside(stack: StackInfo, topi
     drop.mkdir()
     xlsx_report(drop / "ho-so-2023-06-30.xlsx", [[1, "TP. Hạ Long", "12.345", "11.530"], [2, "Cam Pha", 8000, 7500]])
     csv_report(drop / "uong-bi-30.06.2023.csv", [[1, "Uông Bí", "4.000", "3.800"]])
+    # Dated 30 June 2023, when Vân Đồn and Cô Tô were districts (a report of today would name their successors).
     csv_report(
-        drop / "bad.csv", [[1, "Vân Đồn", "100", "90"], [2, "Huyện Hoành Bồ", "5", "4"], [3, "Cô Tô", "-1", "0"]]
+        drop / "bad-30.06.2023.csv",
+        [[1, "Vân Đồn", "100", "90"], [2, "Huyện Hoành Bồ", "5", "4"], [3, "Cô Tô", "-1", "0"]],
     )
     (drop / "notes.txt").write_text("not a report", encoding="utf-8")
 
@@ -105,7 +107,7 @@ def test_reports_are_produced_once_and_bad_ones_set_aside(stack: StackInfo, topi
         "ho-so-copy.xlsx.reason.txt",
         "uong-bi-30.06.2023.csv",
     ]
-    reason = (drop / "failed" / "bad.csv.reason.txt").read_text(encoding="utf-8")
+    reason = (drop / "failed" / "bad-30.06.2023.csv.reason.txt").read_text(encoding="utf-8")
     assert "row 4" in reason
     assert "Hoành Bồ" in reason
     assert "row 5" in reason

@@ -59,8 +59,11 @@ def test_run_serves_metrics_and_health_and_stops_gracefully(stack: StackInfo, to
     assert code == 0, (tmp_path / "connectors.log").read_text()
     checkpoint = json.loads((tmp_path / "stack" / "connectors" / "simulator.json").read_text())
     assert "sim_ts" in checkpoint
-    found = asyncio.run(read_topic(stack.kafka_bootstrap, topics.observations, 26, timeout=10))
-    assert {o.unit for o in found} >= {"HALONG", "COTO"}
+    found = asyncio.run(read_topic(stack.kafka_bootstrap, topics.observations, 80, timeout=10))
+    # Live on the map of today (since 1 July 2025): wards, communes and special zones, no dissolved district.
+    units = {o.unit for o in found}
+    assert units >= {"P_TUANCHAU", "DK_COTO"}
+    assert not units & {"HALONG", "COTO", "STTTT"}
 
 
 def test_replay_2023_ends_h1_on_the_reference_figure(

@@ -19,6 +19,7 @@ from grafana.builders.unit import UNIT
 from grafana.generate import build_all
 from grafana.macros import QueryContext, expand
 from index_engine.catalog import load_catalog
+from streams.reference import load_reference
 from tests.integration.timescale_engine import flavour_database, timescale, timescale_installed
 
 __all__ = ["flavour_database", "timescale", "timescale_installed"]
@@ -133,7 +134,38 @@ def behind_db(flavour_database: str) -> str:
     return flavour_database
 
 
-def test_every_panel_and_variable_query_returns_the_columns_its_panel_expects(behind_db: str) -> None:
+def _fill_current_map(url: str) -> None:
+    """The catalog's reference data, and a CQS-04 value and status for every unit of the map in force now."""
+    catalog = load_catalog()
+    with _connect(url) as conn:
+        load_reference(conn, catalog)
+        today = NOW.astimezone(dt.timezone(dt.timedelta(hours=7))).date()
+        for unit in catalog.units_on(today):
+            if unit in UNITS:
+                continue
+            conn.execute(
+                """INSERT INTO dti.indicator_value (indicator_code, unit_code, bucket, period, ts, value,
+                       numerator, denominator, version)
+                   VALUES ('CQS-04', %s, %s, %s, %s, 90, 90, 100, 1)""",
+                (unit, NOW, PERIOD, NOW),
+            )
+            conn.execute(
+                """INSERT INTO dti.indicator_status (indicator_code, unit_code, bucket, period, ts, status, score,
+                       attainment, baseline, target, expected, projected, progress, shortfall, fresh, version)
+                   VALUES ('CQS-04', %s, %s, %s, %s, 'achieved', 1, 1.125, 70, 80, 79, 91, 2.1, -11, true, 1)""",
+                (unit, NOW, PERIOD, NOW),
+            )
+
+
+@pytest.fixture
+def map_db(flavour_database: str) -> str:
+    _fill_current_map(flavour_database)
+    _fill(flavour_database, BEHIND)
+    return flavour_database
+
+
+def test_every_panel_and_variable_query_returns_the_columns_its_panel_expects(map_db: str) -> None:
+    behind_db = map_db
     artefacts = build_all(load_catalog())
     sqls = [
         t["rawSql"]

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from connectors.adapters.simulator import SimulatorConnector
-from connectors.simulator import H1_END, Simulation, working_days
+from connectors.simulator import H1_END, SHOWCASE, Simulation, working_days
 from index_engine.catalog import Catalog, Indicator, Metric
 from index_engine.observation import validate
 from index_engine.periods import LOCAL_TZ
@@ -79,7 +79,7 @@ def test_every_metric_for_every_unit_it_applies_to_and_valid() -> None:
 def test_deterministic_and_cumulative_counts_never_decrease() -> None:
     a, b = Simulation(CATALOG, seed=2023), Simulation(CATALOG, seed=2023)
     times = [dt.datetime(2023, 3, 6, h, 0, tzinfo=LOCAL_TZ) for h in range(0, 24, 2)]
-    for unit in a.localities:
+    for unit in a.units_of("dossier.processed", times[0]):
         counts = [a.count("dossier.processed_online", unit, t) for t in times]
         assert counts == [b.count("dossier.processed_online", unit, t) for t in times]
         assert counts == sorted(counts)
@@ -118,3 +118,108 @@ def test_replay_speed_and_resume(tmp_path: Path) -> None:
     assert asyncio.run(connector.poll(batch.checkpoint, now + dt.timedelta(days=2))).observations == []
     resumed = SimulatorConnector(config, CATALOG)
     assert resumed.simulated_now({"sim_ts": "2023-02-01T00:00:00+07:00"}, now).date() == dt.date(2023, 2, 1)
+
+
+BEFORE_JULY = dt.datetime(2025, 6, 30, 23, 59, tzinfo=LOCAL_TZ)
+AFTER_JULY = dt.datetime(2025, 7, 1, 0, 1, tzinfo=LOCAL_TZ)
+
+
+def test_the_map_of_the_day_reports() -> None:
+    sim = Simulation(CATALOG, seed=2025)
+    before = {o.unit for o in sim.observations(BEFORE_JULY)}
+    after = {o.unit for o in sim.observations(AFTER_JULY)}
+    assert "HALONG" in before
+    assert "P_TUANCHAU" not in before
+    assert "HALONG" not in after
+    assert {"P_TUANCHAU", "X_QUANGLA", "DK_COTO", "SKHCN"} <= after
+    assert "STTTT" not in after
+    for o in sim.observations(AFTER_JULY):
+        validate(o, CATALOG, AFTER_JULY)  # every unit is valid on its local date
+    assert len(sim.units_of("dossier.processed", AFTER_JULY)) == 54 + 13  # territorial units and service departments
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        dt.datetime(2025, 2, 28, 23, 59, tzinfo=LOCAL_TZ),
+        dt.datetime(2025, 3, 1, 0, 1, tzinfo=LOCAL_TZ),
+        BEFORE_JULY,
+        AFTER_JULY,
+        dt.datetime(2026, 12, 1, 12, tzinfo=LOCAL_TZ),
+    ],
+)
+def test_the_units_of_each_map_add_up_to_the_province(moment: dt.datetime) -> None:
+    sim = Simulation(CATALOG, seed=2025)
+    units = sim.units_of("dossier.processed", moment)
+    total = sim.value("dossier.processed", "QN", moment)
+    assert sum(sim.value("dossier.processed", u, moment) for u in units) == pytest.approx(total)
+    # Levels per person: the new units share their predecessors' population, so the province's stays the same.
+    for metric in ("population.total", "household.total"):
+        on_2023_map = sum(sim.value(metric, u, H1_END) for u in sim.units_of(metric, H1_END))
+        assert sum(sim.value(metric, u, moment) for u in sim.units_of(metric, moment)) == pytest.approx(on_2023_map)
+
+
+def test_the_province_runs_on_across_1_july_2025() -> None:
+    sim = Simulation(CATALOG, seed=2025)
+    metric = "dossier.processed"
+    exact = [sum(sim.value(metric, u, t) for u in sim.units_of(metric, t)) for t in (BEFORE_JULY, AFTER_JULY)]
+    # Two minutes at night carry a few dossiers at most: the new units' sum picks up where the old one left off.
+    flow = sim.value(metric, "QN", AFTER_JULY) - sim.value(metric, "QN", BEFORE_JULY)
+    assert exact[1] - exact[0] == pytest.approx(flow)
+    assert 0 <= flow < 10
+    # Whole counts are truncated per unit: the sum of counts differs from the exact sum by less than one per unit.
+    counts = [sum(sim.count(metric, u, t) for u in sim.units_of(metric, t)) for t in (BEFORE_JULY, AFTER_JULY)]
+    assert abs(counts[1] - exact[1]) < len(sim.units_of(metric, AFTER_JULY))
+    assert abs(counts[0] - exact[0]) < len(sim.units_of(metric, BEFORE_JULY))
+    # A ward formed from part of Hạ Long carries an equal part of the city's earlier flow (assumed).
+    halong = sim.value("dossier.processed", "HALONG", BEFORE_JULY)
+    wards = [s.unit for s in CATALOG.successors("HALONG")]
+    assert sum(sim.value("dossier.processed", w, AFTER_JULY) for w in wards) >= halong
+
+
+def test_a_department_that_absorbs_another_never_goes_down() -> None:
+    sim = Simulation(CATALOG, seed=2025)
+    times = [dt.datetime(2025, 2, 28, 17, tzinfo=LOCAL_TZ), dt.datetime(2025, 3, 1, 9, tzinfo=LOCAL_TZ)]
+    counts = [sim.count("dossier.processed", "STC", t) for t in times]
+    assert counts[1] > counts[0]
+
+
+def test_replay_2025_crosses_both_reforms(tmp_path: Path) -> None:
+    config = source(tmp_path, type="simulator", options={"mode": "replay-2025", "speed": 86400})
+    connector = SimulatorConnector(config, CATALOG)
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    assert connector.simulated_now({}, now) == dt.datetime(2025, 1, 1, tzinfo=LOCAL_TZ)
+    end = connector.simulated_now({}, now + dt.timedelta(days=30))
+    assert end == dt.datetime(2025, 7, 31, 23, 59, 59, tzinfo=LOCAL_TZ)
+
+
+def test_the_live_showcase_shows_every_status_from_the_first_poll() -> None:
+    from index_engine.evaluate import evaluate_units
+    from index_engine.status import Status
+
+    first_poll = dt.datetime(2026, 12, 1, 12, 0, tzinfo=LOCAL_TZ)
+    sim = Simulation(CATALOG, seed=2023, showcase=SHOWCASE)
+    values: dict[str, dict[str, float]] = {}
+    seen: dict[str, dict[str, dt.datetime]] = {}
+    for o in sim.observations(first_poll):
+        assert o.source == "simulator"
+        values.setdefault(o.unit, {})[o.metric] = o.value
+        seen.setdefault(o.unit, {})[o.metric] = o.ts
+    units = ["P_HALONG", "P_BAICHAY", "P_HATU", "P_HALAM", "P_HONGGAI"]
+    cards = evaluate_units(CATALOG, units, first_poll, values, seen)
+    status = {c.unit: next(r for r in c.results if r.indicator == "CQS-04").status for c in cards}
+    # By hand, f = 0.916 on 1 December at noon, B = 70, T = 80, one point: x̂ = B + (x − B)/f, R = (x̂ − B)/(T − B).
+    assert status == {
+        "P_HALONG": Status.ON_TRACK,  # x = 79.6: x̂ = 80.5, R = 1.05
+        "P_BAICHAY": Status.AT_RISK,  # x = 77: x̂ = 77.6, R = 0.76
+        "P_HATU": Status.OFF_TRACK,  # x = 74: x̂ = 74.4, R = 0.44
+        "P_HALAM": Status.STALE,  # never reports dossiers processed online
+        "P_HONGGAI": Status.ACHIEVED,  # the profile's 93.4%
+    }
+
+
+def test_replays_never_showcase(tmp_path: Path) -> None:
+    config = source(tmp_path, type="simulator", options={"mode": "replay-2023", "showcase": True})
+    assert SimulatorConnector(config, CATALOG).simulation.showcase == {}
+    live = source(tmp_path, type="simulator", options={"showcase": True})
+    assert SimulatorConnector(live, CATALOG).simulation.showcase[("P_HALAM", "dossier.processed_online")] is None

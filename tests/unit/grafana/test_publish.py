@@ -36,6 +36,7 @@ class FakeGrafana:
     rule_groups: dict[str, dict[str, Any]] = field(default_factory=dict)
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)
     policy: dict[str, Any] = field(default_factory=dict)
+    playlists: dict[str, dict[str, Any]] = field(default_factory=dict)
     fail_dashboards: bool = False
 
     @property
@@ -62,6 +63,15 @@ class FakeGrafana:
                 return web.json_response({"message": "dashboard invalid"}, status=400)
             self.dashboards[body["dashboard"]["uid"]] = body
             return web.json_response({"status": "success", "uid": body["dashboard"]["uid"]})
+        if path.startswith("/playlists/") and method == "GET":
+            uid = path.rsplit("/", 1)[1]
+            return web.json_response(self.playlists[uid]) if uid in self.playlists else _missing()
+        if path == "/playlists" and method == "POST":
+            self.playlists[body["uid"]] = body
+            return web.json_response(body)
+        if path.startswith("/playlists/") and method == "PUT":
+            self.playlists[path.rsplit("/", 1)[1]] = body
+            return web.json_response(body)
         if path.startswith("/v1/provisioning/templates/") and method == "PUT":
             self.templates[path.rsplit("/", 1)[1]] = body
             return web.json_response(body)
@@ -121,7 +131,9 @@ def test_publish_pushes_everything_with_the_token(grafana_server: FakeGrafana, a
     assert set(grafana_server.contact_points) == {c["uid"] for c in artefacts.contact_points}
     assert set(grafana_server.templates) == {"qndti.subject", "qndti.message"}
     assert grafana_server.policy == artefacts.policy
+    assert grafana_server.playlists == {"qndti-wall": artefacts.playlist}
     assert "folder/qndti" in report.created
+    assert "playlist/qndti-wall" in report.created
     assert {auth for _, _, auth, _ in grafana_server.requests} == {f"Bearer {TOKEN}"}
 
 
@@ -138,6 +150,7 @@ def test_publishing_twice_changes_nothing(grafana_server: FakeGrafana, artefacts
     )
     assert again == first
     assert report.created == []
+    assert "playlist/qndti-wall" in report.updated
     assert len(grafana_server.folders) == 1
     posts = [p for m, p, _, _ in grafana_server.requests if m == "POST" and "contact-points" in p]
     assert len(posts) == len(artefacts.contact_points)

@@ -1,3 +1,4 @@
+import datetime as dt
 from collections.abc import Iterable
 
 from index_engine.alerts import AlertDecision, AlertKind, AlertState, decide
@@ -85,3 +86,12 @@ def test_shortfall_beyond_tolerance() -> None:
     assert second.resolved == (AlertKind.SHORTFALL,)
     _, third = decide(state, make_result(shortfall=None, tolerance=None, status=Status.NO_TARGET), KTS05)
     assert not third.changed
+
+
+def test_the_successor_of_a_merged_lead_unit_is_told() -> None:
+    # Sở KH&ĐT merged into Sở Tài chính on 1 March 2025: a 2025 shortfall of KTS-05 goes to STC.
+    day = dt.date(2025, 4, 1)
+    lead = CATALOG.lead_unit("KTS-05", day)
+    assert lead == "STC"
+    _, decision = decide(AlertState(), make_result(shortfall=6.0, tolerance=5.0), KTS05, lead_unit=lead)
+    assert decision.notify == ("STC", "THONGKE")

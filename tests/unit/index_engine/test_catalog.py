@@ -93,7 +93,11 @@ def test_units_tree_and_peer_groups(catalog: Catalog) -> None:
     assert "TTPVHCC" in catalog.peers("department_services")
     assert "CUCTHUE" in catalog.peers("department_other")
     assert not catalog.peer_groups["province"].ranked
-    assert catalog.children_on("QN", dt.date(2023, 6, 1)) == catalog.children("QN")
+    # The 2023 map: the 13 localities and the 13 departments and agencies of the 2023 catalog.
+    on_2023 = catalog.children_on("QN", dt.date(2023, 6, 1))
+    assert set(LOCALITIES) <= set(on_2023)
+    assert {"TTPVHCC", "STTTT", "SKHDT", "CUCTHUE"} <= set(on_2023)
+    assert len(on_2023) == 13 + 13
 
 
 def test_unit_validity() -> None:
@@ -107,7 +111,7 @@ def test_unit_validity() -> None:
 
 def test_lookups(catalog: Catalog) -> None:
     assert catalog.target("CQS-04", "HALONG", 2023) is not None
-    assert catalog.target("CQS-04", "HALONG", 2024) is None
+    assert catalog.target("CQS-04", "HALONG", 2026) is None  # Hạ Long city ended on 2025-06-30
     assert catalog.unit_targets("HALONG", 2023).keys() == {"CQS-04"}
     assert catalog.unit_targets("HALONG", 2030) == {}
     assert catalog.completion("CQS-04", "QN", 2023) is None

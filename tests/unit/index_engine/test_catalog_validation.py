@@ -74,7 +74,7 @@ CASES = [
     (
         "units.csv",
         append("HALONG,x,x,city,QN,locality,2023-01-01,"),
-        "units.csv, row 29, field 'code': duplicate",
+        "units.csv, row 91, field 'code': duplicate",
     ),
     (
         "peer_groups.csv",
@@ -137,68 +137,72 @@ CASES = [
     ),
     # targets.csv: CQS-01 for QN is row 2
     (
-        "targets.csv",
+        "plans/2023/targets.csv",
         set_field(CQS01_QN, "indicator", "ZZZ-01"),
-        "targets.csv, row 2, field 'indicator': unknown",
+        "plans/2023/targets.csv, row 2, field 'indicator': unknown",
     ),
     (
-        "targets.csv",
+        "plans/2023/targets.csv",
         set_field(CQS01_QN, "unit", "MARS"),
-        "targets.csv, row 2, field 'unit': unknown unit 'MARS'",
+        "plans/2023/targets.csv, row 2, field 'unit': unknown unit 'MARS'",
     ),
     (
-        "targets.csv",
+        "plans/2023/targets.csv",
         set_field(CQS01_QN, "period", "2023.5"),
         "row 2, field 'period': '2023.5' is not a whole number",
     ),
     (
-        "targets.csv",
+        "plans/2023/targets.csv",
         set_field(CQS01_QN, "tolerance", "-1"),
         "row 2, field 'tolerance': -1 must be at least 0",
     ),
-    ("targets.csv", set_field(CQS01_QN, "target", "0"), "row 2, field 'target': must not be 0"),
-    ("targets.csv", set_field(CQS01_QN, "baseline", ""), "row 2, field 'baseline': is required"),
+    ("plans/2023/targets.csv", set_field(CQS01_QN, "target", "0"), "row 2, field 'target': must not be 0"),
+    ("plans/2023/targets.csv", set_field(CQS01_QN, "baseline", ""), "row 2, field 'baseline': is required"),
     (
-        "targets.csv",
+        "plans/2023/targets.csv",
         append("CQS-01,QN,2023,1,2,3,true,true,"),
-        "targets.csv, row 51, field 'indicator': duplicate",
+        "plans/2023/targets.csv, row 51, field 'indicator': duplicate",
     ),
     # weights.csv: the CQS pillar is row 2
     (
-        "weights.csv",
+        "plans/2023/weights.csv",
         set_field(CQS_WEIGHT, "weight", "0.30"),
-        "weights.csv, field 'weight': pillar weights sum to 0.95",
+        "plans/2023/weights.csv, field 'weight': pillar weights sum to 0.95",
     ),
     (
-        "weights.csv",
+        "plans/2023/weights.csv",
         set_field(CQS_WEIGHT, "weight", "0"),
-        "weights.csv, row 2, field 'weight': 0 must be greater",
+        "plans/2023/weights.csv, row 2, field 'weight': 0 must be greater",
     ),
     (
-        "weights.csv",
+        "plans/2023/weights.csv",
         set_field(CQS_WEIGHT, "level", "unit"),
-        "weights.csv, row 2, field 'level': 'unit' is not one",
+        "plans/2023/weights.csv, row 2, field 'level': 'unit' is not one",
     ),
     (
-        "weights.csv",
+        "plans/2023/weights.csv",
         set_field(CQS_WEIGHT, "code", "ABC"),
-        "weights.csv, row 2, field 'code': unknown pillar 'ABC'",
+        "plans/2023/weights.csv, row 2, field 'code': unknown pillar 'ABC'",
     ),
     (
-        "weights.csv",
+        "plans/2023/weights.csv",
         drop(lambda line: line.startswith("pillar,NT")),
-        "weights.csv, field 'code': pillar 'NT' has no",
+        "plans/2023/weights.csv, field 'code': pillar 'NT' has no",
     ),
-    ("weights.csv", append("indicator,CQS-01,2,true"), "weights.csv, row 41, field 'code': duplicate"),
     (
-        "completions.csv",
+        "plans/2023/weights.csv",
+        append("indicator,CQS-01,2,true"),
+        "plans/2023/weights.csv, row 41, field 'code': duplicate",
+    ),
+    (
+        "plans/2023/completions.csv",
         append("CQS-04,QN,2023,2023-02-30,QĐ 1,"),
-        "completions.csv, row 2, field 'confirmed_on'",
+        "plans/2023/completions.csv, row 2, field 'confirmed_on'",
     ),
     (
-        "completions.csv",
+        "plans/2023/completions.csv",
         append("CQS-04,QN,2023,2023-07-01,,"),
-        "completions.csv, row 2, field 'reference': is required",
+        "plans/2023/completions.csv, row 2, field 'reference': is required",
     ),
 ]
 
@@ -214,7 +218,7 @@ def test_invalid_row_names_file_row_and_field(
     assert caught.value.file == file
 
 
-@pytest.mark.parametrize("file", ["units.csv", "pillars.csv", "targets.csv", "completions.csv"])
+@pytest.mark.parametrize("file", ["units.csv", "pillars.csv", "plans/2023/targets.csv", "plans/2023/completions.csv"])
 def test_missing_file(catalog_copy: Copy, file: str) -> None:
     root = catalog_copy(file, lambda text: text)
     (root / DEFAULT_VERSION / file).unlink()
@@ -223,15 +227,18 @@ def test_missing_file(catalog_copy: Copy, file: str) -> None:
 
 
 def test_confirmed_completion_is_loaded(catalog_copy: Copy) -> None:
-    root = catalog_copy("completions.csv", append("CQS-04,QN,2023,2023-07-01,CV 123/STTTT,first half"))
+    root = catalog_copy("plans/2023/completions.csv", append("CQS-04,QN,2023,2023-07-01,CV 123/STTTT,first half"))
     completion = load_catalog(DEFAULT_VERSION, root=root).completion("CQS-04", "QN", 2023)
     assert completion is not None
     assert (completion.reference, completion.note) == ("CV 123/STTTT", "first half")
 
 
 def test_indicator_weights_may_differ(catalog_copy: Copy) -> None:
-    root = catalog_copy("weights.csv", set_field({"level": "indicator", "code": "CQS-04"}, "weight", "2.5"))
-    assert load_catalog(DEFAULT_VERSION, root=root).indicator_weight("CQS-04") == 2.5
+    root = catalog_copy("plans/2023/weights.csv", set_field({"level": "indicator", "code": "CQS-04"}, "weight", "2.5"))
+    catalog = load_catalog(DEFAULT_VERSION, root=root)
+    assert catalog.indicator_weight("CQS-04", 2023) == 2.5
+    assert catalog.indicator_weight("CQS-04", 2026) == 1.0  # the 2026 plan has its own weights
+    assert catalog.indicator_weight("CQS-04") == 1.0  # the newest plan's
 
 
 def test_error_without_row() -> None:

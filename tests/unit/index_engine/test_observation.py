@@ -1,9 +1,13 @@
+import dataclasses
 import datetime as dt
 import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from index_engine.errors import InvalidObservation
 from index_engine.observation import (
@@ -122,3 +126,58 @@ def test_revision_is_optional_and_absent_when_zero() -> None:
     # A figure that was never corrected is written exactly as before the field existed.
     assert "revision" not in json.loads(encode_observation(decode_observation(raw(), CATALOG, NOW)))
     assert validate(msgspec.structs.replace(corrected, revision=2**63 - 1), CATALOG, NOW).revision == 2**63 - 1
+
+
+JULY_2025 = dt.datetime(2025, 7, 2, tzinfo=dt.UTC)
+
+
+def test_a_dissolved_locality_is_rejected_naming_its_successors() -> None:
+    with pytest.raises(InvalidObservation) as caught:
+        decode_observation(raw(ts="2025-07-01T08:00:00+07:00"), CATALOG, JULY_2025)
+    assert caught.value.reason == "unit_not_valid"
+    assert "2025-07-01" in caught.value.detail
+    for ward in ("P_TUANCHAU", "P_HONGGAI", "X_QUANGLA", "X_THONGNHAT"):
+        assert ward in caught.value.detail
+
+
+def test_validity_is_judged_in_local_time() -> None:
+    # 30 June 2025 17:30 UTC is already 1 July in Asia/Ho_Chi_Minh: Hạ Long city no longer exists.
+    with pytest.raises(InvalidObservation, match="unit_not_valid"):
+        decode_observation(raw(ts="2025-06-30T17:30:00Z"), CATALOG, JULY_2025)
+    # One minute earlier it is 30 June 23:59 locally: accepted, though the UTC date is the same.
+    assert decode_observation(raw(ts="2025-06-30T16:59:00Z"), CATALOG, JULY_2025).unit == "HALONG"
+    # A new ward one local minute before its first day names where to report instead.
+    with pytest.raises(InvalidObservation) as caught:
+        decode_observation(raw(unit="P_TUANCHAU", ts="2025-06-30T16:59:00Z"), CATALOG, JULY_2025)
+    assert "predecessors: HALONG" in caught.value.detail
+    assert (
+        decode_observation(raw(unit="P_TUANCHAU", ts="2025-06-30T17:00:00Z"), CATALOG, JULY_2025).unit == "P_TUANCHAU"
+    )
+
+
+def test_a_unit_without_successors_or_predecessors_says_none() -> None:
+    with pytest.raises(InvalidObservation, match="predecessors: none"):
+        decode_observation(raw(unit="SNGV", ts="2025-02-28T09:00:00+07:00"), CATALOG, JULY_2025)
+    without_successions = dataclasses.replace(CATALOG, successions=())
+    with pytest.raises(InvalidObservation, match="successors: none"):
+        decode_observation(raw(ts="2025-07-01T09:00:00+07:00"), without_successions, JULY_2025)
+
+
+@given(
+    unit=st.sampled_from(sorted(CATALOG.units)),
+    # Naive wall-clock times, given an offset below: hypothesis draws the offset apart.
+    moment=st.datetimes(min_value=dt.datetime(2022, 12, 25), max_value=dt.datetime(2026, 12, 31)),  # noqa: DTZ001
+    offset=st.integers(min_value=-12 * 60, max_value=14 * 60),
+)
+def test_rejected_exactly_when_the_unit_does_not_exist_on_the_local_date(
+    unit: str, moment: dt.datetime, offset: int
+) -> None:
+    ts = moment.replace(tzinfo=dt.timezone(dt.timedelta(minutes=offset)))
+    local_day = ts.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    record = raw(unit=unit, ts=ts.isoformat())
+    later = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
+    if CATALOG.units[unit].valid_on(local_day):
+        assert decode_observation(record, CATALOG, later).unit == unit
+    else:
+        with pytest.raises(InvalidObservation, match=r"^unit_not_valid"):
+            decode_observation(record, CATALOG, later)

@@ -37,8 +37,16 @@ def test_fresh_data_is_not_stale() -> None:
 
 
 def test_a_period_without_targets_and_unknown_units_are_left_alone() -> None:
+    after_the_plans = dt.datetime(2030, 11, 28, tzinfo=dt.UTC)  # the catalog has plans for 2023-2026 only
+    assert sweep(CATALOG, [("QN", state_with_dossiers()), ("ATLANTIS", UnitState())], after_the_plans).scorecards == []
+
+
+def test_a_2026_sweep_evaluates_against_the_2026_plan() -> None:
     later = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
-    assert sweep(CATALOG, [("QN", state_with_dossiers()), ("ATLANTIS", UnitState())], later).scorecards == []
+    (card,) = sweep(CATALOG, [("QN", state_with_dossiers())], later).scorecards
+    (cqs04,) = [r for r in card.results if r.indicator == "CQS-04"]
+    # The 2026 plan carries the 80% target; the state holds 2023 data only, so 2026 has none yet.
+    assert (card.period, cqs04.target, cqs04.status) == (2026, 80.0, Status.STALE)
 
 
 def test_partitions_follow_the_producers_default_partitioner() -> None:
