@@ -68,3 +68,30 @@ COMMENT ON TABLE dti.state_indicator IS
 
 GRANT SELECT, INSERT, UPDATE ON dti.consumer_offset, dti.delta_id, dti.state_unit, dti.state_cell,
     dti.state_contribution, dti.state_indicator TO qndti_writer;
+
+COMMENT ON COLUMN dti.consumer_offset.group_id IS 'Nhóm worker (QNDTI_WORKER_ID) / worker consumer group';
+COMMENT ON COLUMN dti.consumer_offset.topic IS 'Chủ đề Kafka / Kafka topic';
+COMMENT ON COLUMN dti.consumer_offset.partition IS 'Phân vùng Kafka / Kafka partition';
+COMMENT ON COLUMN dti.consumer_offset.updated_at IS 'Thời điểm ghi / time of the last commit';
+COMMENT ON COLUMN dti.delta_id.id IS 'Mã số liệu delta / delta observation id (figure)';
+COMMENT ON COLUMN dti.delta_id.unit_code IS 'Mã đơn vị / unit code';
+COMMENT ON COLUMN dti.delta_id.counted_at IS 'Thời điểm cộng / time it was counted';
+COMMENT ON COLUMN dti.state_unit.unit_code IS 'Mã đơn vị / unit code';
+COMMENT ON COLUMN dti.state_unit.version IS 'Phiên bản trạng thái / state version';
+COMMENT ON COLUMN dti.state_cell.unit_code IS 'Mã đơn vị / unit code';
+COMMENT ON COLUMN dti.state_cell.metric_code IS 'Mã số liệu / metric code';
+COMMENT ON COLUMN dti.state_cell.period IS 'Kỳ (năm, giờ Việt Nam) / period (local year)';
+COMMENT ON COLUMN dti.state_cell.ts IS 'Thời điểm quan sát mới nhất / newest observation time';
+COMMENT ON COLUMN dti.state_cell.value IS 'Giá trị / value';
+COMMENT ON COLUMN dti.state_contribution.parent_code IS 'Mã đơn vị cha / parent unit code';
+COMMENT ON COLUMN dti.state_contribution.indicator_code IS 'Mã chỉ tiêu / indicator code';
+COMMENT ON COLUMN dti.state_contribution.period IS 'Kỳ (năm, giờ Việt Nam) / period (local year)';
+COMMENT ON COLUMN dti.state_contribution.child_code IS 'Mã đơn vị con / child unit code';
+COMMENT ON COLUMN dti.state_contribution.version IS 'Phiên bản trạng thái của đơn vị con / the child''s state version';
+COMMENT ON COLUMN dti.state_contribution.ts IS 'Thời điểm dữ liệu mới nhất / newest data time';
+COMMENT ON COLUMN dti.state_contribution.numerator IS 'Tử số / numerator';
+COMMENT ON COLUMN dti.state_contribution.denominator IS 'Mẫu số / denominator';
+COMMENT ON COLUMN dti.state_contribution.seen IS 'Lần cuối đủ dữ liệu / when the inputs were last complete';
+COMMENT ON COLUMN dti.state_indicator.unit_code IS 'Mã đơn vị / unit code';
+COMMENT ON COLUMN dti.state_indicator.indicator_code IS 'Mã chỉ tiêu / indicator code';
+COMMENT ON COLUMN dti.state_indicator.memory IS 'Bộ nhớ đánh giá (msgpack) / evaluation memory (msgpack)';

@@ -11,3 +11,8 @@ ALTER TABLE dti.delta_id ADD COLUMN IF NOT EXISTS period integer;
 ALTER TABLE dti.delta_id ADD COLUMN IF NOT EXISTS value double precision;
 COMMENT ON TABLE dti.delta_id IS
     'Số liệu delta đã cộng, theo mã số liệu (không kèm @lần sửa) / delta figures counted: id without its @revision, with the revision, metric, period and value counted';
+COMMENT ON COLUMN dti.state_cell.revision IS 'Lần sửa của giá trị giữ lại / revision of the value kept';
+COMMENT ON COLUMN dti.delta_id.revision IS 'Lần sửa đã cộng / revision counted';
+COMMENT ON COLUMN dti.delta_id.metric_code IS 'Mã số liệu đã cộng vào / metric the value went to';
+COMMENT ON COLUMN dti.delta_id.period IS 'Kỳ đã cộng vào / period the value went to';
+COMMENT ON COLUMN dti.delta_id.value IS 'Giá trị đã cộng / value counted';
