@@ -327,7 +327,9 @@ class Worker:
             raise RuntimeError(f"the worker exited with {self.proc.returncode}; its log:\n{text[first : first + 6000]}")
         query = urllib.parse.urlencode([("name[]", name) for name in names])
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics?{query}", timeout=2) as answer:  # noqa: S310
+            # The whole answer (every indicator gauge of every unit) takes seconds to render: wait for it.
+            wait = 2 if names else 60
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics?{query}", timeout=wait) as answer:  # noqa: S310
                 text = answer.read().decode()
         except OSError:
             return {}
