@@ -81,7 +81,7 @@ async def _run(config: Settings, connectors: list[Connector | PushConnector], ca
     registry = CollectorRegistry()
     metrics = ConnectorMetrics(registry)
     store = CheckpointStore(config.connector_state())
-    producer = ObservationProducer(config.bootstrap(), config.topics().observations)
+    producer = ObservationProducer(config.kafka_client_options(), config.topics().observations)
     await producer.start()
     emitter = Emitter(producer, catalog, store, metrics)
     stop = asyncio.Event()
