@@ -35,6 +35,11 @@ from streams.db import migrate
 from streams.reference import load_reference
 
 WALL_SCREEN = "qndti-overview"
+HISTORY_SCAN = (
+    "SELECT DISTINCT ON (indicator_code, unit_code) indicator_code, unit_code, ts, value, numerator, denominator,"
+    " period, bucket FROM dti.indicator_value ORDER BY indicator_code, unit_code, bucket DESC, ts DESC"
+)
+"""How dti.indicator_latest found the newest values before migration 0030 (timed for comparison only)."""
 PILLARS = ("INDEX", "CQS", "KTS", "XHS", "NT", "OTHER")
 CURRENT = {
     "indicator_value_current": ("indicator_value", "indicator_code, unit_code", "bucket DESC, ts DESC"),
@@ -248,6 +253,7 @@ def run(years: float, units: int, indicators: int, runs: int, url: str | None) -
         names = [(group, name) for group, items in groups.items() for name, _ in items]
         sqls = [sql for items in groups.values() for _, sql in items]
         per_query, anchor = timings(db, sqls, runs)
+        before, _ = timings(db, [HISTORY_SCAN], 3)
     ms = 1000.0
     details: dict[str, Any] = {f"rows {t}": n for t, n in rows.items()}
     details["fill seconds"] = fill_seconds
@@ -259,6 +265,7 @@ def run(years: float, units: int, indicators: int, runs: int, url: str | None) -
         worst[group] = max(worst[group], p95(values) * ms)
     for group, value in worst.items():
         details[f"worst p95 {group} ms"] = value
+    details["before 0030: newest values by a scan of history, median ms"] = statistics.median(before[0]) * ms
     met = worst["wall screen"] <= 50 and worst["alerts"] <= 200
     return Result(
         name="queries",
