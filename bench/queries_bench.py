@@ -51,7 +51,7 @@ CURRENT = {
 
 # Loading settings of the benchmark's own server while it fills (reset before any query is timed): fewer
 # checkpoints and no flushes to disk. Never applied to a database given with --database-url.
-LOADING = {"fsync": "off", "full_page_writes": "off", "synchronous_commit": "off", "max_wal_size": "'64GB'",
+LOADING = {"fsync": "off", "full_page_writes": "off", "synchronous_commit": "off", "max_wal_size": "'6GB'",
            "checkpoint_timeout": "'1h'"}  # fmt: skip
 
 
