@@ -54,7 +54,7 @@ coverage: venv ## Branch coverage of the pure core (must stay at 100%)
 	$(BIN)/pytest tests/unit/index_engine --cov=index_engine --cov-branch --cov-report=term-missing --cov-fail-under=100
 
 chaos: venv jars ## Kill -9 a worker at random points 20 times and check exact values
-	QNDTI_CHAOS_ROUNDS=20 $(BIN)/pytest tests/integration/test_faults.py -k kill_9 -v
+	CHAOS_ROUNDS=20 $(BIN)/pytest tests/integration/test_faults.py -k kill_9 -v
 
 bench-index: venv ## Benchmark: evaluate 100, 1,000 and 10,000 units × 35 indicators
 	$(BIN)/python bench/index_bench.py

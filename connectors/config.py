@@ -6,7 +6,7 @@ A file looks like this (every type has its own ``options``; see the README)::
     enabled: true
     schedule: {interval: 300}  # seconds, or {cron: "*/15 * * * *"}
     timeout: 30
-    auth: {type: bearer, token_env: QNDTI_IGATE_TOKEN}   # names of environment variables, never values
+    auth: {type: bearer, token_env: IGATE_TOKEN}   # names of environment variables, never values
     fields: {unit: donVi, ts: ngayCapNhat}               # where each record keeps its unit and time
     metrics: {daTiepNhan: dossier.received}               # source field (or name) → catalog metric code
     units: {aliases: {"VP UBND": VPUBND}}                  # extra names → unit codes, besides the catalog's

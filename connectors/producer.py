@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
@@ -12,9 +13,11 @@ from index_engine.observation import Observation, encode_observation
 class ObservationProducer:
     """An idempotent aiokafka producer that waits for every record to be acknowledged by the broker."""
 
-    def __init__(self, bootstrap: str, topic: str = "qndti.observations") -> None:
+    def __init__(self, client: str | Mapping[str, Any], topic: str = "qndti.observations") -> None:
+        """Produce to ``topic`` with aiokafka options (``Settings.kafka_client_options()``) or bootstrap servers."""
         self.topic = topic
-        self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
+        options = {"bootstrap_servers": client} if isinstance(client, str) else dict(client)
+        self._producer = AIOKafkaProducer(**options, acks="all", enable_idempotence=True, linger_ms=5)
 
     async def start(self) -> None:
         """Connect to the broker."""

@@ -1,7 +1,9 @@
 """Grafana-managed alerting as code: rules, contact points, notification policies and Vietnamese templates.
 
 Rules are multi-dimensional: each SQL query returns one row per indicator × unit, whose text columns become the
-alert's labels (indicator, unit, pillar, lead_unit, names, status) and whose number is the series value.
+alert's labels (indicator, unit, pillar, lead_unit, names) and whose number is the series value. The status and
+the severity are annotations, so a change of status updates the one alert of its indicator and unit.
+Notifications are grouped per lead unit: one message lists every indicator of that unit that fires.
 """
 
 from __future__ import annotations
@@ -29,6 +31,11 @@ EXPR_UID: Final = "__expr__"
 def env(name: str) -> str:
     """A value Grafana reads from the environment variable ``name`` when it loads a provisioning file."""
     return "${" + name + "}"
+
+
+def secret_file(path: str) -> str:
+    """A value Grafana reads from the file at ``path`` (``$__file{…}``, trimmed) when it loads a provisioning file."""
+    return "$__file{" + path + "}"
 
 
 def _query(
@@ -70,23 +77,37 @@ def _rule(uid: str, title: str, group: str, pending: str) -> al.Rule:
     )
 
 
+_STATUS_VI: Final = (
+    "{{ if eq $values.S.Value 3.0 }}Suy giảm{{ else if eq $values.S.Value 2.0 }}Chậm tiến độ"
+    "{{ else }}Có nguy cơ{{ end }}"
+)
+"""The worker's status of a firing behind-target alert in Vietnamese, from its number (``queries.SEVERITY``)."""
+_STATUS_EN: Final = (
+    "{{ if eq $values.S.Value 3.0 }}deteriorating{{ else if eq $values.S.Value 2.0 }}off track"
+    "{{ else }}at risk{{ end }}"
+)
+
+
 def behind_target_rule() -> al.Rule:
-    """An indicator × unit is at risk, off track or deteriorating (two evaluations in a row)."""
+    """The worker holds an open alert (after its hysteresis) that an indicator × unit is behind its trajectory."""
     return (
-        _rule("qndti-behind-target", "Chỉ tiêu chậm tiến độ", "qndti-indicators", "10m")
+        _rule("qndti-behind-target", "Chỉ tiêu chậm tiến độ", "qndti-indicators", "0s")
         .with_query(_sql("A", q.BEHIND_FLAG))
+        .with_query(_sql("S", q.BEHIND_SEVERITY))
         .with_query(_sql("B", q.BEHIND_SHORTFALL))
         .with_query(_sql("V", q.BEHIND_VALUE))
         .with_query(_sql("T", q.BEHIND_TARGET))
         .with_query(_threshold("C", "A", 0.5))
         .condition("C")
-        .labels({"kind": "behind_target", "severity": "warning"})
+        .labels({"kind": "behind_target"})
         .annotations(
             {
-                "summary": "{{ $labels.indicator }} tại {{ $labels.unit_name }}: {{ $labels.status }}",
+                "severity": "{{ if ge $values.S.Value 2.0 }}critical{{ else }}warning{{ end }}",
+                "status": _STATUS_VI + " / " + _STATUS_EN,
+                "summary": "{{ $labels.indicator }} tại {{ $labels.unit_name }}: " + _STATUS_VI,
                 "description": (
                     "Chỉ tiêu {{ $labels.indicator }} ({{ $labels.indicator_name }}) tại {{ $labels.unit_name }} "
-                    "đang ở trạng thái {{ $labels.status }}: giá trị {{ humanize $values.V.Value }}, "
+                    "đang ở trạng thái " + _STATUS_VI + ": giá trị {{ humanize $values.V.Value }}, "
                     "thấp hơn lộ trình kỳ vọng {{ humanize $values.B.Value }} điểm, mục tiêu "
                     "{{ humanize $values.T.Value }}. Đơn vị chủ trì: {{ $labels.lead_unit }}."
                 ),
@@ -97,16 +118,18 @@ def behind_target_rule() -> al.Rule:
 
 
 def stale_rule() -> al.Rule:
-    """An indicator × unit has had no data for 1.5× its cadence."""
+    """The worker holds an open stale alert: data of an indicator × unit that had reported stopped coming."""
     return (
-        _rule("qndti-stale-data", "Chỉ tiêu thiếu dữ liệu", "qndti-indicators", "10m")
+        _rule("qndti-stale-data", "Chỉ tiêu thiếu dữ liệu", "qndti-indicators", "0s")
         .with_query(_sql("A", q.STALE_FLAG))
         .with_query(_sql("H", q.STALE_HOURS))
         .with_query(_threshold("C", "A", 0.5))
         .condition("C")
-        .labels({"kind": "stale", "severity": "warning", "status": "Thiếu dữ liệu"})
+        .labels({"kind": "stale"})
         .annotations(
             {
+                "severity": "warning",
+                "status": "Thiếu dữ liệu / stale",
                 "summary": "{{ $labels.indicator }} tại {{ $labels.unit_name }}: thiếu dữ liệu",
                 "description": (
                     "Chỉ tiêu {{ $labels.indicator }} ({{ $labels.indicator_name }}) tại {{ $labels.unit_name }} "
@@ -134,9 +157,10 @@ def pipeline_stopped_rules() -> list[al.Rule]:
         .with_query(_threshold("C", "A", 900))
         .condition("C")
         .no_data_state("Alerting")
-        .labels({"kind": "pipeline_stopped", "severity": "critical"})
+        .labels({"kind": "pipeline_stopped"})
         .annotations(
             {
+                "severity": "critical",
                 "summary": "Bộ xử lý không ghi lô dữ liệu nào trong 15 phút",
                 "description": "Lô cuối cùng cách đây {{ humanizeDuration $values.A.Value }}.",
             }
@@ -156,9 +180,10 @@ def pipeline_stopped_rules() -> list[al.Rule]:
         )
         .with_query(_threshold("C", "A", 900))
         .condition("C")
-        .labels({"kind": "pipeline_stopped", "severity": "critical"})
+        .labels({"kind": "pipeline_stopped"})
         .annotations(
             {
+                "severity": "critical",
                 "summary": "Nguồn {{ $labels.source }} không được thu thập thành công trong 15 phút",
                 "description": "Lần thu thập thành công cuối cách đây {{ humanizeDuration $values.A.Value }}.",
             }
@@ -224,14 +249,14 @@ def lead_unit_receiver(unit: str) -> str:
 def contact_points(lead_units: list[str]) -> list[al.ContactPoint]:
     """The steering committee (email and webhook) and one email contact point per lead unit."""
     points = [
-        _email("qndti-email-ban-chi-dao", DEFAULT_RECEIVER, "QNDTI_ALERT_EMAIL"),
+        _email("qndti-email-ban-chi-dao", DEFAULT_RECEIVER, "DTI_ALERT_EMAIL"),
         al.ContactPoint()
         .uid("qndti-webhook-ban-chi-dao")
         .name(DEFAULT_RECEIVER)
         .type("webhook")
         .settings(
             {
-                "url": env("QNDTI_ALERT_WEBHOOK_URL"),
+                "url": env("DTI_ALERT_WEBHOOK_URL"),
                 "httpMethod": "POST",
                 "title": '{{ template "qndti.subject" . }}',
                 "message": '{{ template "qndti.message" . }}',
@@ -240,35 +265,49 @@ def contact_points(lead_units: list[str]) -> list[al.ContactPoint]:
     ]
     for unit in lead_units:
         points.append(
-            _email(f"qndti-email-{unit.lower()}", lead_unit_receiver(unit), f"QNDTI_ALERT_EMAIL_{unit.upper()}")
+            _email(f"qndti-email-{unit.lower()}", lead_unit_receiver(unit), f"DTI_ALERT_EMAIL_{unit.upper()}")
         )
     return points
 
 
-def notification_policy(lead_units: list[str]) -> al.NotificationPolicy:
-    """Each lead unit hears about its own indicators; the steering committee hears about everything."""
+def qndti_route(lead_units: list[str]) -> al.NotificationPolicy:
+    """The one route that holds every QN-DTI alert (folder QN-DTI): per lead unit, then the steering committee.
+
+    ``qndti grafana publish`` puts it into a server's existing policy tree (replacing only an earlier copy of
+    itself); the provisioning file makes it the only route of a Grafana that serves QN-DTI alone.
+    """
     routes: list[cogbuilder.Builder[am.NotificationPolicy]] = [
         al.NotificationPolicy()
         .receiver(lead_unit_receiver(unit))
         .object_matchers([["lead_unit", "=", unit]])
-        .group_by(["alertname", "lead_unit", "kind"])
+        .group_by(["lead_unit"])
         .continue_val(True)
         for unit in lead_units
     ]
-    routes.append(
-        al.NotificationPolicy()
-        .receiver(DEFAULT_RECEIVER)
-        .object_matchers([["kind", "=~", ".+"]])
-        .group_by(["alertname", "kind", "pillar"])
-    )
+    routes.append(al.NotificationPolicy().receiver(DEFAULT_RECEIVER).group_by(["alertname", "lead_unit"]))
     return (
         al.NotificationPolicy()
         .receiver(DEFAULT_RECEIVER)
-        .group_by(["grafana_folder", "alertname"])
+        .object_matchers([list(ROUTE_MATCHER)])
+        .group_by(["alertname", "lead_unit"])
         .group_wait("1m")
         .group_interval("10m")
         .repeat_interval("12h")
         .routes(routes)
+    )
+
+
+ROUTE_MATCHER: Final = ("grafana_folder", "=", FOLDER_TITLE)
+"""What marks the QN-DTI route in a policy tree: Grafana labels every alert with its rule's folder title."""
+
+
+def notification_policy(lead_units: list[str]) -> al.NotificationPolicy:
+    """The policy tree of a Grafana provisioned from files: the steering committee at the root, the QN-DTI route."""
+    return (
+        al.NotificationPolicy()
+        .receiver(DEFAULT_RECEIVER)
+        .group_by(["grafana_folder", "alertname"])
+        .routes([qndti_route(lead_units)])
     )
 
 

@@ -6,6 +6,7 @@ Hierarchy::
     ├── QueryExpansionError   a query uses a macro or variable that cannot be expanded
     ├── GeneratedFilesStale   committed JSON/YAML differs from what the builders produce
     └── PublishError          the Grafana HTTP API refused a request (never carries the token)
+        └── MissingVariables  a value to publish names an environment variable that is not set
 """
 
 
@@ -27,3 +28,13 @@ class GeneratedFilesStale(GrafanaError):
 
 class PublishError(GrafanaError):
     """The Grafana HTTP API refused a request."""
+
+
+class MissingVariables(PublishError):
+    """A contact point names environment variables (``${NAME}``) that are unset or empty; nothing was sent."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(
+            "thiếu biến môi trường / environment variables not set: " + ", ".join(names) + " (nothing was published)"
+        )
+        self.names = names

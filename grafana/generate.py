@@ -23,6 +23,9 @@ from index_engine.catalog import Catalog
 ROOT: Final = Path(__file__).resolve().parent
 """The ``grafana/`` folder of the repository."""
 
+READER_PASSWORD_FILE: Final = "/run/secrets/grafana_reader_password"  # noqa: S105 - a path, not a password
+"""Where Grafana finds the password of the database role ``grafana_reader`` (a Compose or Kubernetes secret)."""
+
 DASHBOARDS_MOUNT: Final = "/var/lib/grafana/dashboards/qndti"
 """Where the Grafana container finds ``grafana/dashboards`` (the dashboard provider reads it)."""
 
@@ -35,6 +38,7 @@ class Artefacts:
     rule_groups: list[dict[str, Any]]
     contact_points: list[dict[str, Any]]
     policy: dict[str, Any]
+    route: dict[str, Any]
     templates: list[dict[str, Any]]
     files: dict[str, str]
     playlist: dict[str, Any] | None = None
@@ -71,9 +75,9 @@ def _text_json(data: Any) -> str:
 
 
 def _escape_env(value: Any) -> Any:
-    """Escape ``$`` as ``$$`` (Grafana expands ``$VAR`` in provisioning files) except our ``${QNDTI_…}`` refs."""
+    """Escape ``$`` as ``$$`` (Grafana expands ``$VAR`` in provisioning files) except our ``${DTI_…}`` refs."""
     if isinstance(value, str):
-        return value.replace("$", "$$").replace("$${QNDTI_", "${QNDTI_")
+        return value.replace("$", "$$").replace("$${DTI_", "${DTI_").replace("$$__file{", "$__file{")
     if isinstance(value, list):
         return [_escape_env(v) for v in value]
     if isinstance(value, dict):
@@ -95,26 +99,26 @@ def _datasources() -> dict[str, Any]:
                 "uid": POSTGRES_UID,
                 "type": POSTGRES_TYPE,
                 "access": "proxy",
-                "url": "${QNDTI_GRAFANA_DB_HOST}",
-                "user": "grafana_reader",
+                "url": alerting.env("DTI_DB_HOST"),
+                "user": alerting.env("DTI_DB_USER"),
                 "isDefault": True,
                 "editable": False,
                 "jsonData": {
-                    "database": "${QNDTI_GRAFANA_DB_NAME}",
-                    "sslmode": "${QNDTI_GRAFANA_DB_SSLMODE}",
+                    "database": alerting.env("DTI_DB_NAME"),
+                    "sslmode": alerting.env("DTI_DB_SSLMODE"),
                     "postgresVersion": 1500,
                     "timescaledb": True,
                     "timeInterval": "1m",
                     "maxOpenConns": 10,
                 },
-                "secureJsonData": {"password": "${QNDTI_GRAFANA_DB_PASSWORD}"},
+                "secureJsonData": {"password": alerting.secret_file(READER_PASSWORD_FILE)},
             },
             {
                 "name": "QN-DTI Prometheus",
                 "uid": PROMETHEUS_UID,
                 "type": PROMETHEUS_TYPE,
                 "access": "proxy",
-                "url": "${QNDTI_PROMETHEUS_URL}",
+                "url": alerting.env("DTI_PROMETHEUS_URL"),
                 "editable": False,
                 "jsonData": {"timeInterval": "15s", "httpMethod": "POST"},
             },
@@ -170,7 +174,7 @@ def _alert_files(art: dict[str, Any]) -> dict[str, str]:
             _escape_env({"apiVersion": 1, "groups": groups}),
         ),
         f"{base}/contact-points.yaml": _yaml(
-            "Contact points: addresses and URLs come from QNDTI_ALERT_* environment variables.",
+            "Contact points: addresses and URLs come from DTI_ALERT_* environment variables.",
             _escape_env(
                 {
                     "apiVersion": 1,
@@ -212,11 +216,12 @@ def build_all(catalog: Catalog) -> Artefacts:
         "rule_groups": [_json(g.build()) for g in alerting.rule_groups()],
         "contact_points": [_json(c.build()) for c in alerting.contact_points(lead_units)],
         "policy": _json(alerting.notification_policy(lead_units).build()),
+        "route": _json(alerting.qndti_route(lead_units).build()),
         "templates": [_json(t.build()) for t in alerting.templates()],
     }
     files = {f"grafana/dashboards/{uid}.json": _text_json(board) for uid, board in dashboards.items()}
     files["grafana/provisioning/datasources/qndti.yaml"] = _yaml(
-        "Data sources: TimescaleDB/PostgreSQL (read-only role) and Prometheus; secrets come from the environment.",
+        "Data sources: TimescaleDB/PostgreSQL (read-only role, password from a secret file) and Prometheus.",
         _datasources(),
     )
     files["grafana/provisioning/dashboards/qndti.yaml"] = _yaml(

@@ -1,23 +1,27 @@
 """Push folders, dashboards, the wall playlist and alerting objects to a Grafana server, idempotently.
 
 Every object carries a fixed uid, so publishing twice updates in place: the folder is created once, dashboards are
-saved with ``overwrite``, the wall-screen playlist is created or updated by uid, rule groups and templates are PUT,
-contact points are created or updated by uid, and the notification policy tree is replaced. The token is never
-logged nor put in an error message.
+saved with ``overwrite``, the wall-screen playlist is created or updated by uid, rule groups and templates are
+PUT, and contact points are created or updated by uid. Contact points get their addresses from the environment
+(``${DTI_ALERT_…}``, as Grafana's provisioning does): a variable that is missing or empty stops the publish before
+any request. The server's notification policy tree is kept: the QN-DTI route (``alerting.qndti_route``) is put
+first among its routes, replacing only an earlier copy. The token is never logged nor put in an error message.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from grafana_client.api import GrafanaApi
 from grafana_client.client import GrafanaClientError, GrafanaException
 
 from grafana import alerting
-from grafana.errors import PublishError
+from grafana.errors import MissingVariables, PublishError
 from grafana.generate import Artefacts
 
 log = logging.getLogger(__name__)
@@ -55,8 +59,50 @@ def _exists(what: str, action: Callable[..., Any], *args: Any) -> bool:
     return True
 
 
-def publish(api: Any, artefacts: Artefacts) -> PublishReport:
-    """Push everything; return what was created and what was updated."""
+PLACEHOLDER: Final = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
+"""``${NAME}``: a value taken from the environment variable NAME."""
+
+
+def substitute(value: Any, environ: Mapping[str, str]) -> Any:
+    """``value`` with each ``${NAME}`` replaced from ``environ``; :class:`MissingVariables` if any is unset."""
+    missing: set[str] = set()
+
+    def walk(item: Any) -> Any:
+        if isinstance(item, str):
+            return PLACEHOLDER.sub(lambda m: lookup(m.group(1)), item)
+        if isinstance(item, list):
+            return [walk(v) for v in item]
+        if isinstance(item, dict):
+            return {k: walk(v) for k, v in item.items()}
+        return item
+
+    def lookup(name: str) -> str:
+        found = environ.get(name, "")
+        if not found.strip():
+            missing.add(name)
+        return found
+
+    done = walk(value)
+    if missing:
+        raise MissingVariables(sorted(missing))
+    return done
+
+
+def _is_ours(route: Mapping[str, Any]) -> bool:
+    return list(alerting.ROUTE_MATCHER) in (route.get("object_matchers") or [])
+
+
+def merged_policy(tree: Mapping[str, Any], route: Mapping[str, Any]) -> dict[str, Any]:
+    """The server's policy tree with the QN-DTI ``route`` first among its routes and no earlier copy of it."""
+    merged = copy.deepcopy(dict(tree))
+    others = [r for r in merged.get("routes") or [] if not _is_ours(r)]
+    merged["routes"] = [copy.deepcopy(dict(route)), *others]
+    return merged
+
+
+def publish(api: Any, artefacts: Artefacts, environ: Mapping[str, str]) -> PublishReport:
+    """Push everything, with contact-point values from ``environ``; return what was created and what was updated."""
+    points = substitute(artefacts.contact_points, environ)
     report = PublishReport()
     provisioning = api.alertingprovisioning
     folder = alerting.FOLDER_UID
@@ -82,7 +128,7 @@ def publish(api: Any, artefacts: Artefacts) -> PublishReport:
 
     existing = _call("contact points", provisioning.get_contactpoints) or []
     known = {p.get("uid") for p in existing}
-    for point in artefacts.contact_points:
+    for point in points:
         uid = point["uid"]
         if uid in known:
             _call(f"contact point {uid}", provisioning.update_contactpoint, uid, point)
@@ -91,8 +137,9 @@ def publish(api: Any, artefacts: Artefacts) -> PublishReport:
             _call(f"contact point {uid}", provisioning.create_contactpoint, point)
             report.created.append(f"contact-point/{uid}")
 
-    _call("notification policy", provisioning.set_notification_policy_tree, artefacts.policy)
-    report.updated.append("policy/root")
+    tree = _call("notification policy", provisioning.get_notification_policy_tree) or {}
+    _call("notification policy", provisioning.set_notification_policy_tree, merged_policy(tree, artefacts.route))
+    report.updated.append("policy/qndti-route")
 
     for group in artefacts.rule_groups:
         title = group["title"]

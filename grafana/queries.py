@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from grafana.sql import Format
-from grafana.style import BEHIND, status_sql_label
+from grafana.style import BEHIND
 
 OVERALL: Final = "INDEX"
 """The ``pillar`` value of a unit's overall index in ``dti.unit_score_latest`` and ``dti.unit_score_series``."""
@@ -331,50 +331,48 @@ INDICATOR_VARIABLE: Final = query(
 
 
 # --- alert rules ------------------------------------------------------------------------------------------------
+# The rules read the worker's open alerts (dti.alerts_open): the worker's hysteresis decides when an alert is
+# raised and resolved, and Grafana only reports it. Labels identify the indicator and unit and nothing that
+# changes with its status, so at risk → off track updates one alert instead of resolving it and firing another.
+# Rows come from dti.indicator_latest, so only indicator × unit pairs that have reported at least once can page:
+# an indicator that never reported is a setup gap (no data), not stale data.
 
-_ALERT_LABELS: Final = """indicator_code AS indicator, unit_code AS unit, pillar, lead_unit,
-    indicator_name_vi AS indicator_name, unit_name_vi AS unit_name"""
+_ALERT_LABELS: Final = """l.indicator_code AS indicator, l.unit_code AS unit, l.pillar, l.lead_unit,
+    l.indicator_name_vi AS indicator_name, l.unit_name_vi AS unit_name"""
 ALERT_LABELS: Final = ("indicator", "unit", "pillar", "lead_unit", "indicator_name", "unit_name")
 
-BEHIND_FLAG: Final = query(
-    f"""SELECT {_ALERT_LABELS}, {status_sql_label("status")} AS status,
-               CASE WHEN status IN {BEHIND_SQL} THEN 1 ELSE 0 END AS behind
-        FROM dti.indicator_latest WHERE status NOT IN ('stale', 'no_target')""",
-    *ALERT_LABELS,
-    "status",
-    "behind",
-)
-BEHIND_SHORTFALL: Final = query(
-    f"""SELECT {_ALERT_LABELS}, {status_sql_label("status")} AS status,
-               coalesce(expected - value, 0) AS shortfall
-        FROM dti.indicator_latest WHERE status NOT IN ('stale', 'no_target')""",
-    *ALERT_LABELS,
-    "status",
-    "shortfall",
-)
-BEHIND_VALUE: Final = query(
-    f"""SELECT {_ALERT_LABELS}, {status_sql_label("status")} AS status, coalesce(value, 0) AS value
-        FROM dti.indicator_latest WHERE status NOT IN ('stale', 'no_target')""",
-    *ALERT_LABELS,
-    "status",
-    "value",
-)
-BEHIND_TARGET: Final = query(
-    f"""SELECT {_ALERT_LABELS}, {status_sql_label("status")} AS status, coalesce(target, 0) AS target
-        FROM dti.indicator_latest WHERE status NOT IN ('stale', 'no_target')""",
-    *ALERT_LABELS,
-    "status",
-    "target",
-)
+SEVERITY: Final = {"at_risk": 1, "off_track": 2, "deteriorating": 3}
+"""The number a behind-target alert carries for the worker's status (annotations turn it into words)."""
+_SEVERITY_SQL: Final = "CASE o.status " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in SEVERITY.items()) + " ELSE 1 END"
+_OPEN_BEHIND: Final = f"""LEFT JOIN (SELECT o.indicator_code, o.unit_code, max({_SEVERITY_SQL}) AS severity
+        FROM dti.alerts_open AS o WHERE o.kind IN ('worsened', 'shortfall') GROUP BY 1, 2) AS a
+    ON a.indicator_code = l.indicator_code AND a.unit_code = l.unit_code"""
+_OPEN_STALE: Final = """LEFT JOIN (SELECT DISTINCT o.indicator_code, o.unit_code FROM dti.alerts_open AS o
+        WHERE o.kind = 'stale') AS a ON a.indicator_code = l.indicator_code AND a.unit_code = l.unit_code"""
+
+
+def _behind(expression: str, column: str) -> Query:
+    return query(
+        f"""SELECT {_ALERT_LABELS}, {expression} AS {column} FROM dti.indicator_latest AS l {_OPEN_BEHIND}""",
+        *ALERT_LABELS,
+        column,
+    )
+
+
+BEHIND_FLAG: Final = _behind("CASE WHEN a.severity IS NULL THEN 0 ELSE 1 END", "behind")
+BEHIND_SEVERITY: Final = _behind("coalesce(a.severity, 0)", "severity")
+BEHIND_SHORTFALL: Final = _behind("coalesce(l.expected - l.value, 0)", "shortfall")
+BEHIND_VALUE: Final = _behind("coalesce(l.value, 0)", "value")
+BEHIND_TARGET: Final = _behind("coalesce(l.target, 0)", "target")
 STALE_FLAG: Final = query(
-    f"""SELECT {_ALERT_LABELS}, CASE WHEN status = 'stale' THEN 1 ELSE 0 END AS stale
-        FROM dti.indicator_latest""",
+    f"""SELECT {_ALERT_LABELS}, CASE WHEN a.indicator_code IS NULL THEN 0 ELSE 1 END AS stale
+        FROM dti.indicator_latest AS l {_OPEN_STALE}""",
     *ALERT_LABELS,
     "stale",
 )
 STALE_HOURS: Final = query(
-    f"""SELECT {_ALERT_LABELS}, coalesce(extract(epoch FROM now() - ts) / 3600, 0) AS hours
-        FROM dti.indicator_latest""",
+    f"""SELECT {_ALERT_LABELS}, coalesce(extract(epoch FROM now() - l.ts) / 3600, 0) AS hours
+        FROM dti.indicator_latest AS l""",
     *ALERT_LABELS,
     "hours",
 )

@@ -40,12 +40,6 @@ def status_mappings() -> list[model.ValueMapping]:
     return [model.ValueMap(options=options)]
 
 
-def status_sql_label(column: str) -> str:
-    """A SQL CASE expression that turns a status code column into its Vietnamese label."""
-    whens = " ".join(f"WHEN '{s.code}' THEN '{s.label}'" for s in STATUSES)
-    return f"CASE {column} {whens} ELSE {column} END"
-
-
 def thresholds(*steps: tuple[float, str]) -> dash.ThresholdsConfig:
     """Absolute thresholds from (lower bound, colour) pairs.
 

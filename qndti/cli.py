@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
+from qndti import commands
 from qndti.commands import bench, catalog, connectors, db, demo, dlq, grafana, importer, plan, stack, watch, worker
 
 app = typer.Typer(
@@ -11,6 +14,19 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _start() -> None:
+    """Stop at start when the environment holds a ``QNDTI_`` variable that no setting reads."""
+    from qndti.settings import UnknownSettingError, check_environment
+
+    try:
+        check_environment(os.environ)
+    except UnknownSettingError as exc:
+        raise commands.fail(str(exc), code=2) from None
+
+
 app.add_typer(stack.app, name="stack")
 app.add_typer(db.app, name="db")
 app.add_typer(catalog.app, name="catalog")

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
+import os
+import ssl
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, Literal, Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index_engine.catalog import CATALOG_ROOT, DEFAULT_VERSION, Catalog, load_catalog
@@ -15,11 +20,51 @@ from streams.sink import SinkMode
 from streams.timescale import Policies
 from streams.topics import Topics
 
+PREFIX = "QNDTI_"
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+
+
+class UnknownSettingError(ValueError):
+    """A ``QNDTI_`` variable of the environment names no setting (a typo or a renamed setting)."""
+
+
+def known_variables() -> list[str]:
+    """Every environment variable a setting reads, e.g. ``QNDTI_KAFKA_BOOTSTRAP``."""
+    return sorted(PREFIX + name.upper() for name in Settings.model_fields)
+
+
+def unknown_variables(environ: Mapping[str, str]) -> dict[str, str | None]:
+    """Each ``QNDTI_`` variable of ``environ`` that is no setting, with the closest known name (or None)."""
+    known = known_variables()
+    unknown = sorted(n.upper() for n in environ if n.upper().startswith(PREFIX) and n.upper() not in known)
+    # Compared without the prefix, which every name shares and which would make any two names look alike.
+    suffixes = [k.removeprefix(PREFIX) for k in known]
+
+    def closest(name: str) -> str | None:
+        matches = difflib.get_close_matches(name.removeprefix(PREFIX), suffixes, n=1, cutoff=0.6)
+        return PREFIX + matches[0] if matches else None
+
+    return {name: closest(name) for name in unknown}
+
+
+def check_environment(environ: Mapping[str, str]) -> None:
+    """Raise :class:`UnknownSettingError` naming every unknown ``QNDTI_`` variable and the closest known one."""
+    unknown = unknown_variables(environ)
+    if unknown:
+        lines = [
+            f"{name} không phải là thiết lập / is not a setting"
+            + (f" (có phải {close}? / did you mean {close}?)" if close else "")
+            for name, close in unknown.items()
+        ]
+        raise UnknownSettingError("; ".join(lines))
+
 
 class Settings(BaseSettings):
     """One object per process, built by the entry point and passed down; nothing else reads the environment."""
 
-    model_config = SettingsConfigDict(env_prefix="QNDTI_", extra="ignore")
+    # Inputs stay out of error messages: they may hold the database URL or the SASL password.
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore", hide_input_in_errors=True)
 
     stack_dir: Path = Field(Path(".stack"), description="Folder of the local stack (jars, data, logs, state).")
     kafka_bootstrap: str | None = Field(None, description="Kafka bootstrap servers; default: the local stack.")
@@ -70,6 +115,53 @@ class Settings(BaseSettings):
     )
     connectors_host: str = Field("127.0.0.1", description="Address of the connectors' /metrics and /healthz.")
     connectors_port: int = Field(9108, description="Port of the connectors' /metrics and /healthz (0: any free port).")
+    grafana_token: SecretStr | None = Field(None, description="Service-account token for `qndti grafana publish`.")
+    kafka_security_protocol: SecurityProtocol = Field("PLAINTEXT", description="Kafka security protocol.")
+    kafka_sasl_mechanism: SaslMechanism | None = Field(None, description="SASL mechanism (SASL_* protocols).")
+    kafka_sasl_username: str | None = Field(None, description="SASL user name.")
+    kafka_sasl_password: SecretStr | None = Field(None, description="SASL password (never logged).")
+    kafka_ssl_cafile: Path | None = Field(None, description="CA bundle that signed the brokers' certificates.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_unknown_variables(cls, data: Any) -> Any:
+        # pydantic-settings ignores QNDTI_ variables it has no field for: a typo would silently keep a default.
+        check_environment(os.environ)
+        return data
+
+    @model_validator(mode="after")
+    def _kafka_security_is_complete(self) -> Self:
+        sasl = self.kafka_security_protocol.startswith("SASL_")
+        if sasl and (self.kafka_sasl_mechanism is None or not self.kafka_sasl_username or not self.kafka_sasl_password):
+            raise ValueError(
+                f"QNDTI_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} cần / needs "
+                "QNDTI_KAFKA_SASL_MECHANISM, QNDTI_KAFKA_SASL_USERNAME and QNDTI_KAFKA_SASL_PASSWORD"
+            )
+        if not sasl and self.kafka_sasl_mechanism is not None:
+            raise ValueError(
+                f"QNDTI_KAFKA_SASL_MECHANISM is set but QNDTI_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol}"
+                " uses no SASL (choose SASL_SSL or SASL_PLAINTEXT)"
+            )
+        if self.kafka_ssl_cafile is not None and not self.kafka_ssl_cafile.is_file():
+            raise ValueError(f"QNDTI_KAFKA_SSL_CAFILE={self.kafka_ssl_cafile} is not a readable file")
+        return self
+
+    def kafka_client_options(self) -> dict[str, Any]:
+        """Keyword arguments of every aiokafka client (producer, consumer, admin): bootstrap servers and security."""
+        options: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap(),
+            "security_protocol": self.kafka_security_protocol,
+        }
+        if self.kafka_security_protocol in ("SSL", "SASL_SSL"):
+            cafile = str(self.kafka_ssl_cafile) if self.kafka_ssl_cafile is not None else None
+            # Verifies the broker's certificate and host name against the CA file (or the system's CAs).
+            options["ssl_context"] = ssl.create_default_context(cafile=cafile)
+        password = self.kafka_sasl_password
+        if self.kafka_security_protocol.startswith("SASL_") and password is not None:
+            options["sasl_mechanism"] = self.kafka_sasl_mechanism
+            options["sasl_plain_username"] = self.kafka_sasl_username
+            options["sasl_plain_password"] = password.get_secret_value()
+        return options
 
     def stack(self) -> LocalStack:
         """The local stack these settings describe."""

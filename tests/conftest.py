@@ -47,11 +47,11 @@ class StackInfo:
 def stack() -> Iterator[StackInfo]:
     """A real Kafka broker and PostgreSQL server for the whole test session, on free ports.
 
-    Set QNDTI_TEST_KAFKA_BOOTSTRAP and QNDTI_TEST_DATABASE_URL to use running services instead. A service that
+    Set TEST_KAFKA_BOOTSTRAP and TEST_DATABASE_URL to use running services instead. A service that
     cannot be started fails the tests that need it; nothing is skipped.
     """
-    bootstrap = os.environ.get("QNDTI_TEST_KAFKA_BOOTSTRAP")
-    url = os.environ.get("QNDTI_TEST_DATABASE_URL")
+    bootstrap = os.environ.get("TEST_KAFKA_BOOTSTRAP")
+    url = os.environ.get("TEST_DATABASE_URL")
     if bootstrap and url:
         yield StackInfo(bootstrap, url)
         return

@@ -2,7 +2,7 @@
 
 Options::
 
-    dsn_env: QNDTI_HIS_DSN           # name of the environment variable holding the connection string
+    dsn_env: HIS_DSN           # name of the environment variable holding the connection string
     query: >
       SELECT don_vi, cap_nhat, so_ho_so FROM bao_cao
        WHERE cap_nhat > %(watermark)s ORDER BY cap_nhat

@@ -21,6 +21,7 @@ PROGRAMS: dict[str, str] = {
     "index": "index_run.py",
     "memory": "memory_bench.py",
     "recovery": "recovery_bench.py",
+    "queries": "queries_bench.py",
 }
 """Benchmark name → program in ``bench/``, in the order ``all`` runs them."""
 

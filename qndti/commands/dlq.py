@@ -1,4 +1,4 @@
-"""``qndti dlq``: inspect and replay dead letters."""
+"""``qndti dlq``: inspect and replay dead letters (streaming: memory does not grow with the topic)."""
 
 from __future__ import annotations
 
@@ -8,25 +8,25 @@ import typer
 from rich.table import Table
 
 from qndti.commands import console, settings
-from streams.deadletters import DeadLetterRecord, read_dead_letters, replay_dead_letters
+from streams.deadletters import DeadLetterRecord, count_dead_letters, read_dead_letters, replay_dead_letters
 
 app = typer.Typer(help="Dead letters: observations the worker rejected, with the reason.", no_args_is_help=True)
 
 
 @app.command()
 def show(
-    limit: int = typer.Option(50, help="Show at most this many (oldest first)."),
+    limit: int = typer.Option(50, min=1, help="Show at most this many (oldest first)."),
     reason: str | None = typer.Option(None, help="Only this reason code."),
 ) -> None:
     """List dead letters with their reasons."""
     config = settings()
-    letters = asyncio.run(read_dead_letters(config.bootstrap(), config.topics()))
-    if reason is not None:
-        letters = [d for d in letters if d.reason == reason]
-    table = Table(title=f"{len(letters)} dead letters on {config.topics().dead_letters}")
+    client = config.kafka_client_options()
+    letters = asyncio.run(read_dead_letters(client, config.topics(), limit=limit, reason=reason))
+    total = asyncio.run(count_dead_letters(client, config.topics(), reason=reason))
+    table = Table(title=f"{len(letters)} of {total} dead letters on {config.topics().dead_letters}")
     for column in ("rejected at", "reason", "detail", "origin", "payload"):
         table.add_column(column, overflow="fold")
-    for letter in letters[:limit]:
+    for letter in letters:
         preview = letter.value[:80].decode("utf-8", "replace")
         table.add_row(letter.rejected_at, letter.reason, letter.detail, letter.origin, preview)
     console.print(table)
@@ -34,13 +34,20 @@ def show(
 
 @app.command()
 def replay(reason: str | None = typer.Option(None, help="Only dead letters with this reason code.")) -> None:
-    """Re-send dead letters not replayed before to the observations topic."""
+    """Re-send dead letters not replayed before to the observations topic.
+
+    Letters of other reasons stay replayable: the replay commits, per partition, only up to the first letter it
+    passed over.
+    """
     config = settings()
 
     def select(letter: DeadLetterRecord) -> bool:
         return reason is None or letter.reason == reason
 
-    replayed, skipped = asyncio.run(
-        replay_dead_letters(config.bootstrap(), config.topics(), f"{config.topic_prefix}.dlq-replay", select)
+    report = asyncio.run(
+        replay_dead_letters(config.kafka_client_options(), config.topics(), f"{config.topic_prefix}.dlq-replay", select)
     )
-    console.print(f"Replayed {replayed} dead letters; {skipped} did not match and were passed over.")
+    console.print(
+        f"Đã gửi lại / replayed {report.replayed} dead letters; {report.skipped} of other reasons were passed over"
+        " and stay replayable."
+    )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from qndti.commands import console, fail
+from qndti.commands import console, fail, settings
 
 app = typer.Typer(help="Grafana dashboards and alerting as code.", no_args_is_help=True)
 
@@ -42,17 +43,16 @@ def build(
 @app.command()
 def publish(
     url: Annotated[str, typer.Option(help="Grafana base URL, e.g. https://grafana.example.org.")],
-    token: Annotated[
-        str,
-        typer.Option(
-            envvar="QNDTI_GRAFANA_TOKEN",
-            help="Service-account token (or set QNDTI_GRAFANA_TOKEN).",
-            show_default=False,
-        ),
-    ],
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each request.")] = 10.0,
 ) -> None:
-    """Push the folder, dashboards, alert rules, contact points, policies and templates (idempotent)."""
+    """Push the folder, dashboards, alert rules, contact points, the QN-DTI policy route and templates (idempotent).
+
+    The service-account token comes from QNDTI_GRAFANA_TOKEN (never from the command line, where other users of
+    the machine could read it); contact-point addresses from the DTI_ALERT_* variables.
+    """
+    config = settings()
+    if config.grafana_token is None:
+        raise fail("set QNDTI_GRAFANA_TOKEN to a service-account token of the Grafana server", code=2)
     from grafana.errors import PublishError
     from grafana.generate import build_all
     from grafana.publish import connect
@@ -61,7 +61,7 @@ def publish(
 
     artefacts = build_all(load_catalog())
     try:
-        report = push(connect(url, token, timeout), artefacts)
+        report = push(connect(url, config.grafana_token.get_secret_value(), timeout), artefacts, os.environ)
     except PublishError as exc:
         raise fail(f"publishing to {url} failed: {exc}") from None
     console.print(f"Published to {url}: {len(report.created)} created, {len(report.updated)} updated.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -36,8 +36,8 @@ def _source(configs: dict[str, SourceConfig], name: str | None) -> SourceConfig:
     return drops[0]
 
 
-async def _produce(bootstrap: str, topic: str, chunks: list[list[Observation]], progress: Progress) -> int:
-    producer = ObservationProducer(bootstrap, topic)
+async def _produce(client: dict[str, Any], topic: str, chunks: list[list[Observation]], progress: Progress) -> int:
+    producer = ObservationProducer(client, topic)
     await producer.start()
     task = progress.add_task("producing", total=sum(len(c) for c in chunks))
     sent = 0
@@ -100,7 +100,9 @@ def run(
         sent = 0
         if produce:
             try:
-                sent = asyncio.run(_produce(config.bootstrap(), config.topics().observations, chunks, progress))
+                sent = asyncio.run(
+                    _produce(config.kafka_client_options(), config.topics().observations, chunks, progress)
+                )
             except Exception as exc:
                 raise fail(f"the broker did not acknowledge: {type(exc).__name__}: {exc}") from None
     console.print(_summary(file.name, len(numbered), produced_rows, observations, sent, len(rejected), dry_run))

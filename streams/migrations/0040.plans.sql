@@ -1,4 +1,4 @@
--- depends: 0007.grafana
+-- depends: 0030.current
 -- Plans by year and the map with its successions (catalog `plans/<year>/`, `successions.csv`), loaded by
 -- streams.reference.load_reference. The lead unit of an indicator depends on the day: the plan of the day's
 -- year names it and it follows its successor when it ends (Sở TT&TT's indicators are led by Sở KH&CN from
@@ -100,17 +100,9 @@ SELECT v.indicator_code, v.unit_code, v.ts, v.value, v.numerator, v.denominator,
        coalesce(la.lead_unit, i.lead_unit) AS lead_unit, lu.name_vi AS lead_unit_name_vi,
        lu.name_en AS lead_unit_name_en,
        u.valid_from AS unit_valid_from, u.valid_to AS unit_valid_to, u.peer_group AS unit_peer_group
-  FROM (SELECT DISTINCT ON (indicator_code, unit_code)
-               indicator_code, unit_code, ts, value, numerator, denominator, period, bucket
-          FROM dti.indicator_value
-         ORDER BY indicator_code, unit_code, bucket DESC, ts DESC) AS v
-  LEFT JOIN LATERAL (
-        SELECT s.ts, s.status, s.score, s.attainment, s.baseline, s.target, s.expected, s.projected, s.progress,
-               s.fresh
-          FROM dti.indicator_status AS s
-         WHERE s.indicator_code = v.indicator_code AND s.unit_code = v.unit_code AND s.period = v.period
-         ORDER BY s.bucket DESC, s.ts DESC
-         LIMIT 1) AS s ON true
+  FROM dti.indicator_value_current AS v
+  LEFT JOIN dti.indicator_status_current AS s
+         ON s.indicator_code = v.indicator_code AND s.unit_code = v.unit_code AND s.period = v.period
   LEFT JOIN dti.target AS t
          ON t.indicator_code = v.indicator_code AND t.unit_code = v.unit_code AND t.period = v.period
   LEFT JOIN dti.status AS st ON st.code = s.status
@@ -130,10 +122,7 @@ SELECT a.indicator_code, a.unit_code, a.kind, a.ts, a.status, st.label_vi AS sta
        a.message_vi, a.message_en, a.notify, coalesce(la.lead_unit, i.lead_unit) AS lead_unit,
        i.name_vi AS indicator_name_vi, i.name_en AS indicator_name_en,
        u.name_vi AS unit_name_vi, u.name_en AS unit_name_en
-  FROM (SELECT DISTINCT ON (indicator_code, unit_code, kind)
-               indicator_code, unit_code, kind, action, ts, status, message_vi, message_en, notify
-          FROM dti.alert
-         ORDER BY indicator_code, unit_code, kind, ts DESC, action DESC) AS a
+  FROM dti.alert_current AS a
   LEFT JOIN dti.status AS st ON st.code = a.status
   LEFT JOIN dti.indicator AS i ON i.code = a.indicator_code
   LEFT JOIN dti.unit AS u ON u.code = a.unit_code

@@ -7,10 +7,10 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from index_engine.observation import Observation, encode_observation
-from streams.deadletters import read_dead_letters, replay_dead_letters
+from streams.deadletters import partitions_of, read_dead_letters, replay_dead_letters
 from streams.topics import Topics
 from tests.conftest import StackInfo
 from tests.integration.conftest import WorkerProcess, wait_for
@@ -97,23 +97,112 @@ def test_bad_input_goes_to_the_dead_letter_topic_and_valid_records_stay_exact(
     assert sorted((d.reason, d.value) for d in letters) == sorted((reason, raw) for reason, _, raw in BAD)
     assert all(d.detail and d.origin.startswith(topics.observations) and d.rejected_at for d in letters)
 
-    replayed, skipped = asyncio.run(
+    first = asyncio.run(
         replay_dead_letters(
             stack.kafka_bootstrap, topics, f"{topics.observations}.replay", lambda d: d.reason == "unknown_unit"
         )
     )
-    assert (replayed, skipped) == (1, len(BAD) - 1)
-    again = asyncio.run(
-        replay_dead_letters(
-            stack.kafka_bootstrap, topics, f"{topics.observations}.replay", lambda d: d.reason == "unknown_unit"
-        )
+    assert (first.replayed, first.skipped) == (1, len(BAD) - 1)
+    # The 13 letters passed over stay replayable: a replay of everything sends them (the unknown_unit letter sits
+    # alone in its key's partition, so it was committed; the worker may have rejected its replay once more).
+    everything = asyncio.run(replay_dead_letters(stack.kafka_bootstrap, topics, f"{topics.observations}.replay"))
+    assert len(BAD) - 1 <= everything.replayed <= len(BAD)
+    assert everything.skipped == 0
+
+
+def dead_letter(n: int, reason: str) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    headers = [("qndti-reason", reason.encode()), ("qndti-rejected-at", f"2023-06-30T03:{n % 60:02d}:00Z".encode())]
+    return f"U{n % 7}".encode(), f"letter-{n}".encode(), headers
+
+
+def test_a_filtered_replay_streams_commits_only_what_it_replayed_and_leaves_the_others(
+    stack: StackInfo, topics: Topics
+) -> None:
+    # 1,200 letters over the dead-letter topic's partitions: every third is "unknown_unit", the rest "schema".
+    letters = [dead_letter(n, "unknown_unit" if n % 3 == 0 else "schema") for n in range(1200)]
+
+    async def produce() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap, acks="all")
+        await producer.start()
+        try:
+            for key, value, headers in letters:
+                await producer.send(topics.dead_letters, value=value, key=key, headers=headers)
+            await producer.flush()
+        finally:
+            await producer.stop()
+
+    asyncio.run(produce())
+    group = f"{topics.observations}.replay-filtered"
+    wanted = {v for _, v, h in letters if h[0][1] == b"unknown_unit"}
+
+    report = asyncio.run(
+        replay_dead_letters(stack.kafka_bootstrap, topics, group, lambda d: d.reason == "unknown_unit")
     )
-    # The replayed record was rejected once more by the worker; a second replay sees only that new dead letter.
-    deadline = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)
-    while again == (0, 0) and dt.datetime.now(dt.UTC) < deadline:
-        again = asyncio.run(
-            replay_dead_letters(
-                stack.kafka_bootstrap, topics, f"{topics.observations}.replay", lambda d: d.reason == "unknown_unit"
-            )
-        )
-    assert again == (1, 0)
+    assert (report.replayed, report.skipped) == (400, 800)
+    assert sent_values(stack, topics) == sorted(wanted)
+    # Per partition, the commit stops at the first letter passed over: none of the 800 is lost.
+    first_skipped = asyncio.run(first_offsets(stack, topics, b"schema"))
+    assert report.committed == first_skipped | {p: 0 for p in range(4) if p not in first_skipped}
+
+    rest = asyncio.run(replay_dead_letters(stack.kafka_bootstrap, topics, group, lambda d: d.reason == "schema"))
+    assert rest.replayed == 800
+    assert set(sent_values(stack, topics)) == {v for _, v, _ in letters}
+    everything = asyncio.run(replay_dead_letters(stack.kafka_bootstrap, topics, group))
+    assert everything.skipped == 0
+    assert everything.replayed > 0  # the unknown_unit letters after the schema replay's first pass-over
+    last = asyncio.run(replay_dead_letters(stack.kafka_bootstrap, topics, group))
+    assert (last.replayed, last.skipped) == (0, 0)
+    assert sum(last.committed.values()) == len(letters)  # every partition committed to its end
+    shown = asyncio.run(read_dead_letters(stack.kafka_bootstrap, topics, limit=5, reason="unknown_unit"))
+    assert len(shown) == 5
+    assert all(d.reason == "unknown_unit" for d in shown)
+    assert [d.rejected_at for d in shown] == sorted(d.rejected_at for d in shown)
+    assert shown[0].rejected_at == "2023-06-30T03:00:00Z"
+
+
+def sent_values(stack: StackInfo, topics: Topics) -> list[bytes]:
+    """Every value on the observations topic now, sorted."""
+
+    async def read() -> list[bytes]:
+        consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka_bootstrap, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            tps = [
+                TopicPartition(topics.observations, p)
+                for p in await partitions_of(stack.kafka_bootstrap, topics.observations)
+            ]
+            consumer.assign(tps)
+            await consumer.seek_to_beginning(*tps)
+            ends = await consumer.end_offsets(tps)
+            values: list[bytes] = []
+            while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
+                for records in (await consumer.getmany(timeout_ms=1000)).values():
+                    values.extend(r.value or b"" for r in records)
+            return sorted(values)
+        finally:
+            await consumer.stop()
+
+    return asyncio.run(read())
+
+
+async def first_offsets(stack: StackInfo, topics: Topics, reason: bytes) -> dict[int, int]:
+    """Per partition of the dead-letter topic, the offset of its first letter of ``reason`` (read independently)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka_bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = [
+            TopicPartition(topics.dead_letters, p)
+            for p in await partitions_of(stack.kafka_bootstrap, topics.dead_letters)
+        ]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        first: dict[int, int] = {}
+        while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
+            for tp, records in (await consumer.getmany(timeout_ms=1000)).items():
+                for r in records:
+                    if dict(r.headers)["qndti-reason"] == reason:
+                        first.setdefault(tp.partition, r.offset)
+        return first
+    finally:
+        await consumer.stop()

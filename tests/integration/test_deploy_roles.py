@@ -51,7 +51,7 @@ def run_script(url: str, tmp_path: Path) -> None:
         "PGPORT": str(parts.port),
         "POSTGRES_USER": parts.username or "postgres",
         "POSTGRES_DB": parts.path.lstrip("/"),
-        "QNDTI_DB_PASSWORD_FILE": str(tmp_path / "app"),
+        "APP_DB_PASSWORD_FILE": str(tmp_path / "app"),
         "GRAFANA_READER_PASSWORD_FILE": str(tmp_path / "reader"),
     }
     result = subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60, check=False)

@@ -29,7 +29,7 @@ from tests.integration.scenarios import CQS04_LATEST, cqs04_oracle, dossier_stre
 
 pytestmark = pytest.mark.integration
 
-CHAOS_ROUNDS = int(os.environ.get("QNDTI_CHAOS_ROUNDS", "5"))
+CHAOS_ROUNDS = int(os.environ.get("CHAOS_ROUNDS", "5"))
 # Leaf units' buckets follow their own partition's order, so a replay rebuilds them exactly; a parent's
 # intermediate buckets depend on how its children's updates interleaved, so only its latest value is compared.
 LEAF_SERIES = """
@@ -58,7 +58,7 @@ def chunks(items: list[Observation], count: int, rng: random.Random) -> list[lis
 def test_kill_9_at_random_points_leaves_exact_values(
     stack: StackInfo, topics: Topics, database_url: str, worker_factory: Callable[..., WorkerProcess]
 ) -> None:
-    seed = int(os.environ.get("QNDTI_CHAOS_SEED", str(time.time_ns() % 10_000)))
+    seed = int(os.environ.get("CHAOS_SEED", str(time.time_ns() % 10_000)))
     rng = random.Random(seed)
     observations = dossier_stream(seed=seed, steps=40)
     pieces = chunks(observations, CHAOS_ROUNDS + 1, rng)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The service's database roles, with passwords read from secret files. The database image runs this on its first
 # start; it is idempotent, so it can also be run by hand against an existing server (as a superuser):
-#   POSTGRES_USER=postgres POSTGRES_DB=qndti QNDTI_DB_PASSWORD_FILE=… GRAFANA_READER_PASSWORD_FILE=… ./20-qndti-roles.sh
+#   POSTGRES_USER=postgres POSTGRES_DB=qndti APP_DB_PASSWORD_FILE=… GRAFANA_READER_PASSWORD_FILE=… ./20-qndti-roles.sh
 #
 #   qndti_app       owns schema dti; the workers and `qndti db migrate` use it. It administers the two roles
 #                   below (to comment on them and grant them the public views) without being either of them.
@@ -9,7 +9,7 @@
 #   qndti_writer    NOLOGIN; writes the time-series tables (granted by the migrations), owns nothing.
 set -euo pipefail
 
-app_password="$(cat "${QNDTI_DB_PASSWORD_FILE:?path of the qndti_app password file}")"
+app_password="$(cat "${APP_DB_PASSWORD_FILE:?path of the qndti_app password file}")"
 reader_password="$(cat "${GRAFANA_READER_PASSWORD_FILE:?path of the grafana_reader password file}")"
 
 psql -v ON_ERROR_STOP=1 --no-psqlrc --username "${POSTGRES_USER:?}" --dbname "${POSTGRES_DB:?}" \

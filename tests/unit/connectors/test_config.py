@@ -11,7 +11,7 @@ def test_shipped_sources_are_valid() -> None:
     sources = load_sources(DEFAULT_SOURCES)
     assert {"simulator", "dvc-dossiers", "etax", "cashless"} <= set(sources)
     assert [s.name for s in sources.values() if s.enabled] == ["simulator"]
-    assert sources["dvc-dossiers"].env_names() == ["QNDTI_DVC_TOKEN"]
+    assert sources["dvc-dossiers"].env_names() == ["DVC_TOKEN"]
 
 
 @pytest.mark.xfail(

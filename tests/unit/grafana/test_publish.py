@@ -15,13 +15,26 @@ import pytest
 from aiohttp import web
 from typer.testing import CliRunner
 
-from grafana.errors import PublishError
+from grafana.errors import MissingVariables, PublishError
 from grafana.generate import Artefacts
 from grafana.publish import connect, publish
+from index_engine.catalog import load_catalog
 from qndti.cli import app
 from tests.conftest import free_port
 
 TOKEN = "glsa_" + uuid.uuid4().hex
+LEAD_UNITS = sorted({i.lead_unit for i in load_catalog().indicators.values()})
+# What an operator exports before publishing: the committee's addresses, its webhook, each lead unit's addresses.
+ENV = {
+    "DTI_ALERT_EMAIL": "bcd@quangninh.gov.vn;stttt@quangninh.gov.vn",
+    "DTI_ALERT_WEBHOOK_URL": "https://ioc.quangninh.gov.vn/hooks/qndti",
+} | {f"DTI_ALERT_EMAIL_{unit}": f"{unit.lower()}@quangninh.gov.vn" for unit in LEAD_UNITS}
+# A shared server's own tree: its default receiver and a route of another team, which publishing must keep.
+SERVER_TREE: dict[str, Any] = {
+    "receiver": "grafana-default-email",
+    "group_by": ["grafana_folder", "alertname"],
+    "routes": [{"receiver": "network-team", "object_matchers": [["team", "=", "network"]]}],
+}
 
 
 @dataclass
@@ -35,7 +48,7 @@ class FakeGrafana:
     contact_points: dict[str, dict[str, Any]] = field(default_factory=dict)
     rule_groups: dict[str, dict[str, Any]] = field(default_factory=dict)
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)
-    policy: dict[str, Any] = field(default_factory=dict)
+    policy: dict[str, Any] = field(default_factory=lambda: json.loads(json.dumps(SERVER_TREE)))
     playlists: dict[str, dict[str, Any]] = field(default_factory=dict)
     fail_dashboards: bool = False
 
@@ -83,6 +96,8 @@ class FakeGrafana:
         if path.startswith("/v1/provisioning/contact-points/") and method == "PUT":
             self.contact_points[path.rsplit("/", 1)[1]] = body
             return web.json_response({"message": "contactpoint updated"}, status=202)
+        if path == "/v1/provisioning/policies" and method == "GET":
+            return web.json_response(self.policy)
         if path == "/v1/provisioning/policies" and method == "PUT":
             self.policy = body
             return web.json_response({"message": "policies updated"}, status=202)
@@ -123,27 +138,62 @@ def grafana_server() -> Iterator[FakeGrafana]:
 
 
 def test_publish_pushes_everything_with_the_token(grafana_server: FakeGrafana, artefacts: Artefacts) -> None:
-    report = publish(connect(grafana_server.url, TOKEN), artefacts)
+    report = publish(connect(grafana_server.url, TOKEN), artefacts, ENV)
     assert set(grafana_server.dashboards) == set(artefacts.dashboards)
     assert all(d["folderUid"] == "qndti" and d["overwrite"] for d in grafana_server.dashboards.values())
     assert grafana_server.folders["qndti"]["title"] == "QN-DTI"
     assert set(grafana_server.rule_groups) == {g["title"] for g in artefacts.rule_groups}
     assert set(grafana_server.contact_points) == {c["uid"] for c in artefacts.contact_points}
     assert set(grafana_server.templates) == {"qndti.subject", "qndti.message"}
-    assert grafana_server.policy == artefacts.policy
     assert grafana_server.playlists == {"qndti-wall": artefacts.playlist}
     assert "folder/qndti" in report.created
     assert "playlist/qndti-wall" in report.created
     assert {auth for _, _, auth, _ in grafana_server.requests} == {f"Bearer {TOKEN}"}
 
 
+def test_contact_points_carry_the_addresses_from_the_environment(
+    grafana_server: FakeGrafana, artefacts: Artefacts
+) -> None:
+    publish(connect(grafana_server.url, TOKEN), artefacts, ENV)
+    points = grafana_server.contact_points
+    assert points["qndti-email-ban-chi-dao"]["settings"]["addresses"] == "bcd@quangninh.gov.vn;stttt@quangninh.gov.vn"
+    assert points["qndti-webhook-ban-chi-dao"]["settings"]["url"] == "https://ioc.quangninh.gov.vn/hooks/qndti"
+    assert points["qndti-email-ttpvhcc"]["settings"]["addresses"] == "ttpvhcc@quangninh.gov.vn"
+    assert "${" not in json.dumps(points)
+
+
+def test_a_missing_variable_stops_before_any_request(grafana_server: FakeGrafana, artefacts: Artefacts) -> None:
+    env = {k: v for k, v in ENV.items() if k != "DTI_ALERT_EMAIL_SYT"} | {"DTI_ALERT_WEBHOOK_URL": " "}
+    with pytest.raises(MissingVariables, match="DTI_ALERT_EMAIL_SYT") as caught:
+        publish(connect(grafana_server.url, TOKEN), artefacts, env)
+    assert caught.value.names == ["DTI_ALERT_EMAIL_SYT", "DTI_ALERT_WEBHOOK_URL"]
+    assert grafana_server.requests == []
+
+
+def test_the_server_policy_tree_is_kept_and_gets_one_qndti_route(
+    grafana_server: FakeGrafana, artefacts: Artefacts
+) -> None:
+    publish(connect(grafana_server.url, TOKEN), artefacts, ENV)
+    publish(connect(grafana_server.url, TOKEN), artefacts, ENV)
+    tree = grafana_server.policy
+    assert tree["receiver"] == "grafana-default-email"
+    assert tree["group_by"] == ["grafana_folder", "alertname"]
+    ours = [r for r in tree["routes"] if ["grafana_folder", "=", "QN-DTI"] in r.get("object_matchers", [])]
+    assert len(ours) == 1
+    assert tree["routes"][0] == ours[0]
+    assert tree["routes"][1:] == SERVER_TREE["routes"]
+    receivers = [r["receiver"] for r in ours[0]["routes"]]
+    assert receivers == [f"qndti-don-vi-{u.lower()}" for u in LEAD_UNITS] + ["qndti-ban-chi-dao"]
+    assert all(r["group_by"] == ["lead_unit"] for r in ours[0]["routes"][:-1])
+
+
 def test_publishing_twice_changes_nothing(grafana_server: FakeGrafana, artefacts: Artefacts) -> None:
-    publish(connect(grafana_server.url, TOKEN), artefacts)
+    publish(connect(grafana_server.url, TOKEN), artefacts, ENV)
     first = json.dumps(
         [grafana_server.dashboards, grafana_server.rule_groups, grafana_server.contact_points, grafana_server.policy],
         sort_keys=True,
     )
-    report = publish(connect(grafana_server.url, TOKEN), artefacts)
+    report = publish(connect(grafana_server.url, TOKEN), artefacts, ENV)
     again = json.dumps(
         [grafana_server.dashboards, grafana_server.rule_groups, grafana_server.contact_points, grafana_server.policy],
         sort_keys=True,
@@ -159,7 +209,7 @@ def test_publishing_twice_changes_nothing(grafana_server: FakeGrafana, artefacts
 def test_refusal_is_a_clear_error_without_the_token(grafana_server: FakeGrafana, artefacts: Artefacts) -> None:
     grafana_server.fail_dashboards = True
     with pytest.raises(PublishError, match="400") as caught:
-        publish(connect(grafana_server.url, TOKEN), artefacts)
+        publish(connect(grafana_server.url, TOKEN), artefacts, ENV)
     assert TOKEN not in str(caught.value)
 
 
@@ -168,7 +218,7 @@ def test_cli_reads_the_token_from_the_environment_and_never_prints_it(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     result = CliRunner().invoke(
-        app, ["grafana", "publish", "--url", grafana_server.url], env={"QNDTI_GRAFANA_TOKEN": TOKEN}
+        app, ["grafana", "publish", "--url", grafana_server.url], env={"QNDTI_GRAFANA_TOKEN": TOKEN, **ENV}
     )
     assert result.exit_code == 0, result.output
     assert "Published" in result.output
@@ -178,7 +228,21 @@ def test_cli_reads_the_token_from_the_environment_and_never_prints_it(
 
 
 def test_cli_with_a_wrong_token_fails_without_echoing_it(grafana_server: FakeGrafana) -> None:
-    result = CliRunner().invoke(app, ["grafana", "publish", "--url", grafana_server.url, "--token", "wrong-token"])
+    env = {"QNDTI_GRAFANA_TOKEN": "wrong-token", **ENV}
+    result = CliRunner().invoke(app, ["grafana", "publish", "--url", grafana_server.url], env=env)
     assert result.exit_code == 1
     assert "401" in result.output
     assert "wrong-token" not in result.output
+
+
+def test_cli_takes_no_token_on_the_command_line(grafana_server: FakeGrafana) -> None:
+    result = CliRunner().invoke(app, ["grafana", "publish", "--url", grafana_server.url, "--token", TOKEN])
+    assert result.exit_code == 2
+    assert grafana_server.requests == []
+
+
+def test_cli_without_a_token_names_the_setting(grafana_server: FakeGrafana) -> None:
+    result = CliRunner().invoke(app, ["grafana", "publish", "--url", grafana_server.url], env=ENV)
+    assert result.exit_code == 2
+    assert "QNDTI_GRAFANA_TOKEN" in result.output
+    assert grafana_server.requests == []
