@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -28,13 +30,15 @@ class Topics:
         return tuple(self.__dict__.values())
 
 
-async def ensure_topics(bootstrap: str, topics: Topics, partitions: int) -> list[str]:
+async def ensure_topics(
+    bootstrap: str, topics: Topics, partitions: int, options: Mapping[str, Any] | None = None
+) -> list[str]:
     """Create the service's topics that do not exist yet; return the names created.
 
     ``observations`` and ``rollup`` must have the same partition count: the worker's unit table is
     co-partitioned with both.
     """
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**{"bootstrap_servers": bootstrap, **(options or {})})
     await admin.start()
     try:
         existing = set(await admin.list_topics())

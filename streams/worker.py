@@ -80,7 +80,7 @@ class WorkerConfig:
     retry_budget: float = 120.0
     """Seconds of consecutive database or broker errors before the worker gives up and exits non-zero."""
     kafka_options: Mapping[str, Any] = field(default_factory=dict)
-    """Extra keyword arguments of every aiokafka client (security settings)."""
+    """Keyword arguments of every aiokafka client (security settings; ``bootstrap_servers`` wins over the above)."""
 
 
 class Worker:
@@ -123,8 +123,8 @@ class Worker:
     def _make_clients(self) -> None:
         """The Kafka clients (aiokafka binds them to the running event loop)."""
         config = self.config
+        kafka = {"bootstrap_servers": config.kafka_bootstrap, **config.kafka_options}
         self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=config.kafka_bootstrap,
             group_id=config.group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -132,15 +132,14 @@ class Worker:
             heartbeat_interval_ms=max(1000, int(config.session_timeout * 250)),
             max_partition_fetch_bytes=8 * 1024 * 1024,
             fetch_max_bytes=64 * 1024 * 1024,
-            **config.kafka_options,
+            **kafka,
         )
-        self.producer = AIOKafkaProducer(
-            bootstrap_servers=config.kafka_bootstrap, acks="all", linger_ms=5, **config.kafka_options
-        )
+        self.producer = AIOKafkaProducer(acks="all", linger_ms=5, **kafka)
         self.fetcher = Fetcher(self.consumer, self._stored_offsets, self.states.clear)
 
     async def _start_clients(self) -> None:
-        await ensure_topics(self.config.kafka_bootstrap, self.config.topics, self.config.partitions)
+        config = self.config
+        await ensure_topics(config.kafka_bootstrap, config.topics, config.partitions, config.kafka_options)
         await self.producer.start()
         self.fetcher.subscribe([self.config.topics.observations, self.config.topics.rollup])
         await self.consumer.start()

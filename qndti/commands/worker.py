@@ -40,6 +40,7 @@ def run(
         stale_interval=config.worker_stale_interval,
         retry_budget=config.worker_retry_budget,
         session_timeout=config.worker_session_timeout,
+        kafka_options=config.kafka_client_options(),
     )
     try:
         asyncio.run(Worker(worker_config, config.catalog()).run())
