@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import asyncio
 import json
 import logging
@@ -23,7 +25,12 @@ from qndti.cli import app
 from tests.conftest import free_port
 
 TOKEN = "glsa_" + uuid.uuid4().hex
-LEAD_UNITS = sorted({i.lead_unit for i in load_catalog().indicators.values()})
+CATALOG = load_catalog()
+# Every lead unit of every plan year, successors of merged agencies included.
+LEAD_UNITS = sorted(
+    {i.lead_unit for i in CATALOG.indicators.values()}
+    | {CATALOG.lead_unit(code, dt.date(year, 12, 31)) for code in CATALOG.indicators for year in CATALOG.plans}
+)
 # What an operator exports before publishing: the committee's addresses, its webhook, each lead unit's addresses.
 ENV = {
     "DTI_ALERT_EMAIL": "bcd@quangninh.gov.vn;stttt@quangninh.gov.vn",
