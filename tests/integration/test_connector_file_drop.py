@@ -39,6 +39,7 @@ def drop_source(tmp_path: Path, folder: Path) -> SourceConfig:
 
 def xlsx_report(path: Path, rows: list[list[Any]]) -> Path:
     """A report as an agency makes it: a title, a two-row header with merged cells, a total row."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     book = Workbook()
     ws = book.active
     assert ws is not None
@@ -217,15 +218,19 @@ def test_import_of_an_undated_agency_file_with_a_signature_block_and_a_correctio
     stack: StackInfo, topics: Topics, tmp_path: Path
 ) -> None:
     footer = [[], [None, None, "Hạ Long, ngày 02 tháng 4 năm 2023"], [None, "NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ"]]
-    report = xlsx_report(tmp_path / "bao-cao-ho-so.xlsx", [[1, "Hạ Long", "5.000", "4.600"], *footer])
-    os.utime(report, (1_680_000_000, 1_680_000_000))
-    result = _import(stack, topics, tmp_path, str(report), "--dry-run")
+    # Undated, it is dated with the time it is read: today, so a unit of today's map (Hạ Long city ended in 2025).
+    today = xlsx_report(
+        tmp_path / "undated" / "bao-cao-ho-so.xlsx", [[1, "Phường Bãi Cháy", "5.000", "4.600"], *footer]
+    )
+    result = _import(stack, topics, tmp_path, str(today), "--dry-run")
     assert result.returncode == 0, result.stderr
     said = " ".join(result.stderr.split())
     assert "warning: bao-cao-ho-so.xlsx: no report date in the file name" in said
     assert "give it with qndti import --date" in said
     assert "bao-cao-ho-so.xlsx: rows from 6 on are the notes and signature block: skipped" in said
 
+    report = xlsx_report(tmp_path / "bao-cao-ho-so.xlsx", [[1, "Hạ Long", "5.000", "4.600"], *footer])
+    os.utime(report, (1_680_000_000, 1_680_000_000))
     result = _import(stack, topics, tmp_path, str(report), "--date", "2023-03-31")
     assert result.returncode == 0, result.stderr
     assert "warning" not in result.stderr
