@@ -3,8 +3,9 @@
 Offsets live in ``dti.consumer_offset`` (group, topic, partition, next offset). Each partition's update is a
 compare-and-set on the offset the batch started from, so a worker that lost its partitions (paused, cut off,
 ejected from the group) cannot commit a batch that another worker already applied: the transaction rolls back
-with :class:`~streams.errors.OffsetMoved`. The worker inserts the batch's delta ids into ``dti.delta_id`` in the
-same transaction (:func:`streams.store.count_new`), so a delta is counted once however often its batch is tried.
+with :class:`~streams.errors.OffsetMoved`. The batch's delta figures go to ``dti.delta_id`` in the same
+transaction (:func:`streams.store.store_deltas`); one another worker counted meanwhile rolls it back with
+:class:`~streams.errors.AlreadyCounted`. So a delta is counted once however often its batch is tried.
 """
 
 from __future__ import annotations
@@ -14,13 +15,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import psycopg
-
-from streams.errors import OffsetMoved
+from streams.errors import AlreadyCounted, OffsetMoved
 from streams.rows import Row
-from streams.sink import SinkMode, write_in
+from streams.sink import Connection, SinkMode, write_in
+from streams.state import Counted
+from streams.store import store_deltas
 
-Connection = psycopg.AsyncConnection[tuple[object, ...]]
 Partition = tuple[str, int]
 """A topic and a partition number."""
 
@@ -42,13 +42,14 @@ class Checkpoint:
     """What one batch consumed and what it changed, committed together by :meth:`commit`.
 
     ``starts`` holds, per partition, the stored offset the batch started from (``None``: nothing stored yet);
-    ``ends`` the next offset to store.
+    ``ends`` the next offset to store; ``deltas`` the delta figures the batch counted or revised, by figure.
     """
 
     group: str
     starts: Mapping[Partition, int | None]
     ends: Mapping[Partition, int]
     rows: Sequence[Row] = field(default_factory=list)
+    deltas: Mapping[str, tuple[str, Counted]] = field(default_factory=dict)
 
     async def commit(self, conn: Connection, bucket: dt.timedelta, mode: SinkMode) -> int:
         """Write the rows and advance the offsets in one transaction of their own; return the rows sent."""
@@ -56,10 +57,17 @@ class Checkpoint:
             return await self.write(conn, bucket, mode)
 
     async def write(self, conn: Connection, bucket: dt.timedelta, mode: SinkMode) -> int:
-        """Advance the offsets and write the rows inside the caller's transaction; return the rows sent."""
+        """Advance the offsets, write the rows and the delta figures inside the caller's transaction.
+
+        Returns the rows sent.
+        """
         for tp, end in self.ends.items():
             await _advance(conn, self.group, tp, self.starts.get(tp), end)
-        return await write_in(conn, self.rows, bucket, mode)
+        written = await write_in(conn, self.rows, bucket, mode)
+        taken = await store_deltas(conn, self.deltas)
+        if taken != len(self.deltas):
+            raise AlreadyCounted(f"{len(self.deltas) - taken} delta figures were counted by another worker")
+        return written
 
 
 async def _advance(conn: Connection, group: str, tp: Partition, start: int | None, end: int) -> None:

@@ -37,7 +37,7 @@ class Fetcher(ConsumerRebalanceListener):  # type: ignore[misc]
     Args:
         consumer: A consumer of the worker group, not yet subscribed (auto-commit off).
         load_offsets: Reads stored offsets from the database (its own connection).
-        on_revoked: Called with the partition numbers whose cached state must be dropped.
+        on_revoked: Called when the assignment is revoked: the worker drops its cached unit states.
     """
 
     def __init__(
@@ -69,7 +69,7 @@ class Fetcher(ConsumerRebalanceListener):  # type: ignore[misc]
         except Exception:
             # The next fetch of these partitions tries again; until then their records are not applied.
             log.exception(
-                "could not read the stored offsets of %s", sorted(f"{tp.topic}/{tp.partition}" for tp in assigned)
+                "could not read the stored offsets of %s", sorted(label((tp.topic, tp.partition)) for tp in assigned)
             )
 
     async def seek_stored(self, partitions: Collection[Partition]) -> None:

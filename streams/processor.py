@@ -223,13 +223,12 @@ class BatchProcessor:
                 return None
             seen[figure] = counted = Counted(obs.revision, obs.metric, period, obs.value)
             result.deltas[figure] = (obs.unit, counted)
+            if replaces is not None:
+                result.revised.append(obs)
         else:
             cell = state.own.get((obs.metric, period))
-            replaces = None
             if cell is not None and cell.ts == obs.ts and obs.revision > cell.revision:
                 result.revised.append(obs)
-        if replaces is not None:
-            result.revised.append(obs)
         result.observations.append(obs)
         changed_metric = apply_observation(state, obs, replaces)
         if changed_metric is None:

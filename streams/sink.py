@@ -20,10 +20,11 @@ import psycopg
 from streams.rows import IndicatorRow, Row
 from streams.tables import TABLES, Params, Table, bucket_of
 
-__all__ = ["PostgresSink", "SinkMode", "bucket_of", "create_stages", "latest_per_key", "write_in"]
+__all__ = ["Connection", "PostgresSink", "SinkMode", "bucket_of", "create_stages", "latest_per_key", "write_in"]
 
 SinkMode = Literal["copy", "plain"]
 Connection = psycopg.AsyncConnection[tuple[object, ...]]
+"""The async connection type the sink, the state store and the commit step write through."""
 
 
 async def create_stages(conn: Connection) -> None:

@@ -223,16 +223,6 @@ def apply_contribution(state: UnitState, message: RollupMessage) -> IndicatorKey
     return indicator_key
 
 
-def own_values(state: UnitState, period: int) -> tuple[dict[str, float], dict[str, dt.datetime]]:
-    """The unit's own metric values and their times in ``period``."""
-    values: dict[str, float] = {}
-    seen: dict[str, dt.datetime] = {}
-    for (metric, cell_period), cell in state.own.items():
-        if cell_period == period:
-            values[metric], seen[metric] = cell.value, cell.ts
-    return values, seen
-
-
 def inputs(
     catalog: Catalog,
     state: UnitState,

@@ -13,9 +13,8 @@ from typing import Any
 import psycopg
 
 from streams.rows import StateCellRow, StateContributionRow, StateIndicatorRow, StateRow, StateUnitRow
+from streams.sink import Connection
 from streams.state import Cell, Contribution, Counted, UnitState, dump_memory, load_memory
-
-Connection = psycopg.AsyncConnection[tuple[object, ...]]
 
 
 async def load_units(conn: Connection, units: Collection[str]) -> dict[str, UnitState]:

@@ -33,23 +33,22 @@ from prometheus_client import CollectorRegistry
 from index_engine.catalog import Catalog
 from index_engine.observation import Observation
 from streams.checkpoint import Checkpoint, Partition, stored_offsets
-from streams.errors import AlreadyCounted, CommitConflict, WorkerStuck
+from streams.errors import CommitConflict, WorkerStuck
 from streams.fetch import Fetcher
 from streams.metrics import WorkerMetrics
 from streams.outputs import alert_message, database_rows, dead_letter_message, outgoing, send_all
 from streams.processor import BatchProcessor, BatchResult, DeadLetter, Message
 from streams.records import alert_rows, dead_letter_row, scorecard_rows
 from streams.rows import Row, StateRow
-from streams.sink import SinkMode, create_stages
+from streams.sink import Connection, SinkMode, create_stages
 from streams.staleness import partition_of, sweep
-from streams.state import UnitState, figure_of
-from streams.store import counted_figures, load_units, state_rows, store_deltas
+from streams.state import Counted, UnitState, figure_of
+from streams.store import counted_figures, load_units, state_rows
 from streams.topics import Topics, ensure_topics
 from streams.web import Health, serve, web_app
 
 log = logging.getLogger(__name__)
 
-Connection = psycopg.AsyncConnection[tuple[object, ...]]
 
 TRANSIENT: Final = (psycopg.OperationalError, KafkaError, OSError)
 """Errors worth trying again: the database or the broker is unreachable or restarting."""
@@ -270,13 +269,8 @@ class Worker:
         await send_all(self.producer, outgoing(self.config.topics, result, self.config.bucket))
         clock = self._stage("send", clock)
         # A short transaction: a worker paused inside it holds the rows it touched until it resumes.
-        async with conn.transaction():
-            written = await self._write(conn, batch, rows)
-            taken = await store_deltas(conn, result.deltas)
-            if taken != len(result.deltas):
-                raise AlreadyCounted(f"{len(result.deltas) - taken} delta figures were counted by another worker")
+        written = await self._commit(conn, batch, rows, result.deltas)
         clock = self._stage("commit", clock)
-        self._committed(batch)
         for state in result.states.values():
             state.mark_written()
         self._record(batch, result, written, rows)
@@ -291,26 +285,24 @@ class Worker:
         await self._commit(await self._connection(), [message], [dead_letter_row(letter)])
         self.metrics.dead_letters.labels("unstorable").inc()
 
-    async def _commit(self, conn: Connection, batch: Sequence[Message], rows: Sequence[Row]) -> int:
-        """Write ``rows`` and advance the offsets past ``batch`` in a transaction of their own."""
-        async with conn.transaction():
-            written = await self._write(conn, batch, rows)
-        self._committed(batch)
-        return written
-
-    async def _write(self, conn: Connection, batch: Sequence[Message], rows: Sequence[Row]) -> int:
-        """Write ``rows`` and advance the offsets past ``batch`` in the caller's transaction."""
-        ends = _ends(batch)
+    async def _commit(
+        self,
+        conn: Connection,
+        batch: Sequence[Message],
+        rows: Sequence[Row],
+        deltas: Mapping[str, tuple[str, Counted]] | None = None,
+    ) -> int:
+        """Write ``rows`` and ``deltas`` and advance the offsets past ``batch`` in one transaction; return rows sent."""
+        ends: dict[Partition, int] = {}
+        for m in batch:
+            ends[(m.topic, m.partition)] = m.offset + 1
         starts = {tp: self.fetcher.positions[tp] for tp in ends}
+        checkpoint = Checkpoint(self.config.group, starts, ends, rows, deltas or {})
         with self.metrics.sink_seconds.time():
-            return await Checkpoint(self.config.group, starts, ends, rows).write(
-                conn, self.config.bucket, self.config.sink_mode
-            )
-
-    def _committed(self, batch: Sequence[Message]) -> None:
-        ends = _ends(batch)
+            written = await checkpoint.commit(conn, self.config.bucket, self.config.sink_mode)
         self.fetcher.committed(ends)
         self._to_acknowledge.update(ends)
+        return written
 
     def _fresh(self, batch: Sequence[Message]) -> list[Message]:
         """The messages of partitions still assigned that were not committed yet."""
@@ -459,14 +451,6 @@ class Worker:
             except KafkaError:
                 log.debug("stopping a Kafka client failed", exc_info=True)
         await self._drop_connection()
-
-
-def _ends(batch: Sequence[Message]) -> dict[Partition, int]:
-    """The next offset of each partition after ``batch``."""
-    ends: dict[Partition, int] = {}
-    for m in batch:
-        ends[(m.topic, m.partition)] = m.offset + 1
-    return ends
 
 
 def _unit_of(message: Message, item: object) -> str:

@@ -3,6 +3,7 @@ import datetime as dt
 from index_engine.catalog import load_catalog
 from index_engine.observation import Observation
 from streams.state import (
+    Cell,
     Memory,
     RollupMessage,
     UnitState,
@@ -12,7 +13,6 @@ from streams.state import (
     inputs,
     load_memory,
     newest,
-    own_values,
 )
 
 CATALOG = load_catalog()
@@ -52,7 +52,7 @@ def test_cumulative_keeps_the_newest_timestamp_whatever_the_order() -> None:
     assert apply_observation(state, obs(10, minutes=5)) == ("dossier.processed", 2023)
     assert apply_observation(state, obs(7, minutes=1)) is None
     assert apply_observation(state, obs(10, minutes=5)) is None
-    assert own_values(state, 2023) == ({"dossier.processed": 10}, {"dossier.processed": T0 + dt.timedelta(minutes=5)})
+    assert state.own == {("dossier.processed", 2023): Cell(ts=T0 + dt.timedelta(minutes=5), value=10)}
 
 
 def test_deltas_add_up_into_the_period_of_their_event_time() -> None:
@@ -70,8 +70,10 @@ def test_deltas_add_up_into_the_period_of_their_event_time() -> None:
         value=5,
     )
     assert apply_observation(state, new_year) == ("dossier.processed", 2024)
-    assert own_values(state, 2023)[0] == {"dossier.processed": 7}
-    assert own_values(state, 2024)[0] == {"dossier.processed": 5}
+    assert {key: cell.value for key, cell in state.own.items()} == {
+        ("dossier.processed", 2023): 7,
+        ("dossier.processed", 2024): 5,
+    }
 
 
 def test_children_inputs_are_summed_and_a_newer_version_replaces_an_older_one() -> None:
