@@ -4,7 +4,8 @@ Hierarchy::
 
     IndexEngineError
     ├── CatalogError          a catalog file is missing or one of its rows is invalid
-    └── InvalidObservation    an Observation v1 record cannot be accepted (carries a reason code)
+    ├── InvalidObservation    an Observation v1 record cannot be accepted (carries a reason code)
+    └── InvalidTaskReport     a TaskReport v1 record cannot be accepted (carries a reason code)
 """
 
 from __future__ import annotations
@@ -29,6 +30,15 @@ class CatalogError(IndexEngineError):
 
 class InvalidObservation(IndexEngineError):
     """An observation was rejected; ``reason`` is a short stable code, ``detail`` says why."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+class InvalidTaskReport(IndexEngineError):
+    """A task report was rejected; ``reason`` is a short stable code, ``detail`` says why."""
 
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(f"{reason}: {detail}")

@@ -19,6 +19,9 @@ class Topics:
     rollup: str = "qndti.rollup"
     indicator_values: str = "qndti.indicator-values"
     alerts: str = "qndti.alerts"
+    task_reports: str = "qndti.task-reports"
+    """TaskReport v1 records, keyed by task code so that one task's reports stay in order."""
+    task_dead_letters: str = "qndti.task-reports.dlq"
 
     @classmethod
     def with_prefix(cls, prefix: str) -> Topics:

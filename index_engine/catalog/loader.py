@@ -23,8 +23,9 @@ from index_engine.catalog.model import (
     Target,
     Unit,
 )
-from index_engine.catalog.plans import PLANS, load_plan, plan_years
+from index_engine.catalog.plans import PLANS, PlanFiles, load_plan, plan_years
 from index_engine.catalog.reader import Reader, load_table
+from index_engine.errors import CatalogError
 
 
 def _peer_group(r: Reader) -> PeerGroup:
@@ -170,6 +171,20 @@ def _check_parents(units: list[tuple[Reader, Unit]]) -> None:
             parent = parents[parent]
 
 
+def _check_task_codes(plans: list[PlanFiles]) -> None:
+    """A task code names one task of one plan year: the same code in two years is refused."""
+    seen: dict[str, int] = {}
+    for files in plans:
+        for code in files.plan.tasks:
+            if code in seen:
+                raise CatalogError(
+                    f"{PLANS}/{files.plan.year}/tasks.csv",
+                    f"task {code!r} is also in the {seen[code]} plan",
+                    field="code",
+                )
+            seen[code] = files.plan.year
+
+
 def load_folder(folder: Path, version: str) -> Catalog:
     """Load and validate every file of one catalog version folder: the map, the definitions, the plan years."""
     groups = {g.code: g for _, g in load_table(folder / "peer_groups.csv", _peer_group, lambda g: g.code)}
@@ -198,6 +213,7 @@ def load_folder(folder: Path, version: str) -> Catalog:
         )
         for year in plan_years(folder)
     ]
+    _check_task_codes(plans)
     newest = plans[-1].plan
     children: dict[str, list[str]] = {}
     for unit in units.values():

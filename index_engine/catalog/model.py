@@ -151,6 +151,41 @@ class PlanIndicator:
 
 
 @dataclass(frozen=True, slots=True)
+class Task:
+    """A key task (nhiệm vụ) of one plan year: its lead unit and co-leads, deadline and deliverable.
+
+    ``code`` is unique across plan years (a task of another year is another task). ``assumed`` marks a row whose
+    title, lead unit or deadline do not come from the plan document.
+    """
+
+    code: str
+    year: int
+    title_vi: str
+    title_en: str
+    pillar: str
+    lead_unit: str
+    co_lead_units: tuple[str, ...]
+    deadline: dt.date
+    deliverable: str
+    assumed: bool
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRules:
+    """How a plan year judges its tasks.
+
+    A task is at risk when its progress is more than ``tolerance`` percentage points behind the share of its
+    time elapsed, or when it had no report for more than ``cadence_days``; a reminder goes out ``reminder_days``
+    before its deadline.
+    """
+
+    tolerance: float = 15.0
+    cadence_days: int = 45
+    reminder_days: int = 14
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """One plan year: its document, indicators with lead units, and weights (targets are in the catalog).
 
@@ -168,6 +203,13 @@ class Plan:
     indicators: Mapping[str, PlanIndicator]
     pillar_weights: Mapping[str, float]
     indicator_weights: Mapping[str, float]
+    tasks: Mapping[str, Task] = field(default_factory=dict)
+    task_rules: TaskRules = field(default_factory=TaskRules)
+
+    @property
+    def starts_on(self) -> dt.date:
+        """The first day the plan's tasks run: the day it was issued, else 1 January of its year."""
+        return self.issued_on or dt.date(self.year, 1, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +315,17 @@ class Catalog:
                 spans.append((day, stop, lead))
                 day = stop + dt.timedelta(days=1)
         return tuple(spans)
+
+    def task(self, code: str) -> Task | None:
+        """A task of any plan year by its code."""
+        for plan in self.plans.values():
+            if code in plan.tasks:
+                return plan.tasks[code]
+        return None
+
+    def task_lead(self, task: Task, day: dt.date) -> str:
+        """The unit leading ``task`` on ``day``: the plan's lead unit, followed to its heir after a merger."""
+        return self.heir_on(task.lead_unit, day)
 
     def units_on(self, day: dt.date) -> tuple[str, ...]:
         """The units that exist on ``day``, in catalog order."""

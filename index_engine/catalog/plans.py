@@ -20,6 +20,8 @@ from index_engine.catalog.model import (
     PlanIndicator,
     Succession,
     Target,
+    Task,
+    TaskRules,
     Unit,
     WeightLevel,
 )
@@ -47,10 +49,18 @@ def _exists_during(unit: Unit, year: int) -> bool:
     return unit.valid_from <= last and (unit.valid_to is None or unit.valid_to >= first)
 
 
-def _plan_row(r: Reader, year: int) -> tuple[int, str, str, str, dt.date | None, bool, str]:
+_PlanHead = tuple[int, str, str, str, dt.date | None, bool, str, TaskRules]
+
+
+def _plan_row(r: Reader, year: int) -> _PlanHead:
     found = r.integer("year")
     if found != year:
         raise r.fail("year", f"{found} is not the year of its folder ({year})")
+    cadence, reminder = r.integer("task_cadence_days"), r.integer("task_reminder_days")
+    for name, days in (("task_cadence_days", cadence), ("task_reminder_days", reminder)):
+        if days < 1:
+            raise r.fail(name, f"{days} must be at least 1 day")
+    rules = TaskRules(r.number("task_tolerance", minimum=0), cadence, reminder)
     return (
         found,
         r.text("name_vi"),
@@ -59,6 +69,48 @@ def _plan_row(r: Reader, year: int) -> tuple[int, str, str, str, dt.date | None,
         r.optional_date("issued_on"),
         r.boolean("assumed"),
         r.text("note", required=False),
+        rules,
+    )
+
+
+def _deadline(r: Reader, year: int) -> dt.date:
+    """A date (YYYY-MM-DD) or a quarter of the plan's year (``2023-Q2`` ends on 30 June)."""
+    raw = r.text("deadline")
+    head, _, quarter = raw.partition("-Q")
+    if quarter:
+        if not (head.isdigit() and quarter in ("1", "2", "3", "4")):
+            raise r.fail("deadline", f"{raw!r} is not a date (YYYY-MM-DD) or a quarter (YYYY-Q1 … YYYY-Q4)")
+        after = dt.date(int(head), 3 * int(quarter), 1) + dt.timedelta(days=31)
+        day = after.replace(day=1) - dt.timedelta(days=1)
+    else:
+        day = r.date("deadline")
+    if day.year < year:
+        raise r.fail("deadline", f"{day} is before the plan's year ({year})")
+    return day
+
+
+def _task(
+    r: Reader, year: int, pillars: Mapping[str, object], units: Mapping[str, Unit], heirs: Mapping[str, str]
+) -> Task:
+    lead = r.reference("lead_unit", r.text("lead_unit"), units, "unit")
+    gap = _lead_gap(lead, year, units, heirs)
+    if gap is not None:
+        raise r.fail("lead_unit", f"cannot lead in {year}: {gap}")
+    co_leads = r.codes("co_lead_units")
+    for unit in co_leads:
+        r.reference("co_lead_units", unit, units, "unit")
+    return Task(
+        code=r.text("code"),
+        year=year,
+        title_vi=r.text("title_vi"),
+        title_en=r.text("title_en"),
+        pillar=r.reference("pillar", r.text("pillar"), pillars, "pillar"),
+        lead_unit=lead,
+        co_lead_units=co_leads,
+        deadline=_deadline(r, year),
+        deliverable=r.text("deliverable", required=False),
+        assumed=r.boolean("assumed"),
+        note=r.text("note", required=False),
     )
 
 
@@ -139,7 +191,7 @@ def load_plan(
     head = load_table(folder / "plan.csv", partial(_plan_row, year=year), lambda p: p[0], "year", f"{where}/plan.csv")
     if len(head) != 1:
         raise CatalogError(f"{where}/plan.csv", f"has {len(head)} rows; a plan has exactly one")
-    _, (_, name_vi, name_en, reference, issued_on, assumed, note) = head[0]
+    _, (_, name_vi, name_en, reference, issued_on, assumed, note, rules) = head[0]
     build_indicator = partial(_plan_indicator, year=year, indicators=indicators, units=units, heirs=heirs)
     listed = {
         i.code: i
@@ -159,6 +211,8 @@ def load_plan(
 
     targets = _dated(folder / "targets.csv", f"{where}/targets.csv", build_target, year, units, listed)
     completions = _dated(folder / "completions.csv", f"{where}/completions.csv", build_completion, year, units, listed)
+    build_task = partial(_task, year=year, pillars=pillars, units=units, heirs=heirs)
+    tasks = load_table(folder / "tasks.csv", build_task, lambda t: t.code, "code", f"{where}/tasks.csv")
     plan = Plan(
         year=year,
         name_vi=name_vi,
@@ -170,6 +224,8 @@ def load_plan(
         indicators=listed,
         pillar_weights=pillar_weights,
         indicator_weights={code: w for _, (level, code, w) in weights if level == "indicator"},
+        tasks={t.code: t for _, t in tasks},
+        task_rules=rules,
     )
     return PlanFiles(plan, targets, completions)
 

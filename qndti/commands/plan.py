@@ -35,7 +35,8 @@ def copy_plan(catalog: Catalog, folder: Path, source: int, year: int) -> tuple[i
     """Write ``plans/<year>`` from ``plans/<source>``: every target carried and marked assumed.
 
     Lead units are replaced by the units that hold their roles on 1 January of ``year``; targets of units that
-    do not exist in ``year`` are left out; completions start empty. Returns (targets carried, targets left out).
+    do not exist in ``year`` are left out; completions and tasks start empty. Returns (targets carried, targets
+    left out).
     """
     src, dst = folder / PLANS / str(source), folder / PLANS / str(year)
     dst.mkdir()
@@ -58,8 +59,10 @@ def copy_plan(catalog: Catalog, folder: Path, source: int, year: int) -> tuple[i
         row.update(period=str(year), baseline_assumed="true", target_assumed="true")
         row["note"] = f"Carried from the {source} plan (assumed)"
     _write(dst / "targets.csv", columns, kept)
-    columns, _ = _read(src / "completions.csv")
-    _write(dst / "completions.csv", columns, [])
+    for name in ("completions.csv", "tasks.csv"):
+        # A new year's completions and tasks are its own (task codes are unique across years): headers only.
+        columns, _ = _read(src / name)
+        _write(dst / name, columns, [])
     return len(kept), len(rows) - len(kept)
 
 
