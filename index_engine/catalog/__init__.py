@@ -27,6 +27,8 @@ from index_engine.catalog.model import (
     Succession,
     Target,
     TargetKey,
+    Task,
+    TaskRules,
     Unit,
 )
 from index_engine.errors import CatalogError
@@ -49,6 +51,8 @@ __all__ = [
     "Succession",
     "Target",
     "TargetKey",
+    "Task",
+    "TaskRules",
     "Unit",
     "load_catalog",
 ]
