@@ -7,7 +7,7 @@ import os
 import typer
 
 from qndti import commands
-from qndti.commands import bench, catalog, connectors, db, demo, dlq, grafana, importer, plan, stack, watch, worker
+from qndti.commands import bench, catalog, connectors, db, demo, dlq, grafana, importer, plan, stack, watch, why, worker
 
 app = typer.Typer(
     help="QN-DTI Monitor: real-time monitoring of Quảng Ninh's digital-transformation index.",
@@ -37,6 +37,7 @@ app.add_typer(grafana.app, name="grafana")
 app.command("worker")(worker.run)
 app.command("demo")(demo.run)
 app.command("watch")(watch.run)
+app.command("why")(why.run)
 app.command("import")(importer.run)
 app.command("bench", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(bench.run)
 
