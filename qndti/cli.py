@@ -7,7 +7,22 @@ import os
 import typer
 
 from qndti import commands
-from qndti.commands import bench, catalog, connectors, db, demo, dlq, grafana, importer, plan, stack, watch, why, worker
+from qndti.commands import (
+    bench,
+    catalog,
+    connectors,
+    db,
+    demo,
+    dlq,
+    grafana,
+    importer,
+    plan,
+    quarantine,
+    stack,
+    watch,
+    why,
+    worker,
+)
 
 app = typer.Typer(
     help="QN-DTI Monitor: real-time monitoring of Quảng Ninh's digital-transformation index.",
@@ -33,6 +48,7 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(plan.app, name="plan")
 app.add_typer(connectors.app, name="connectors")
 app.add_typer(dlq.app, name="dlq")
+app.add_typer(quarantine.app, name="quarantine")
 app.add_typer(grafana.app, name="grafana")
 app.command("worker")(worker.run)
 app.command("demo")(demo.run)
