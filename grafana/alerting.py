@@ -18,6 +18,7 @@ from grafana_foundation_sdk.models import alerting as am
 
 from grafana import queries as q
 from grafana.builders import indicator as indicator_board
+from grafana.builders.quality import UID as DATA_QUALITY_BOARD
 from grafana.builders.tasks import UID as TASKS_BOARD
 from grafana.panels import promql
 from grafana.sql import POSTGRES_UID, PROMETHEUS_UID, Sql
@@ -183,6 +184,30 @@ def task_rule() -> al.Rule:
     )
 
 
+def quarantine_rule() -> al.Rule:
+    """Observations of a source and unit are held in quarantine: the sending unit has figures to fix."""
+    return (
+        _rule("qndti-quarantine-held", "Số liệu bị cách ly", "qndti-data-quality", "0s")
+        .with_query(_sql("A", q.QUARANTINE_HELD))
+        .with_query(_threshold("C", "A", 0.5))
+        .condition("C")
+        .labels({"kind": "quarantine"})
+        .annotations(
+            {
+                "severity": "warning",
+                "summary": "{{ $labels.unit_name }}: {{ humanize $values.A.Value }} số liệu từ {{ $labels.source }} "
+                "bị cách ly",
+                "description": (
+                    "{{ humanize $values.A.Value }} quan sát từ nguồn {{ $labels.source }} của {{ $labels.unit_name }} "
+                    "không hợp lý (số lẻ ở số đếm, vượt giới hạn, thay đổi đột biến, phần lớn hơn tổng) và chưa được "
+                    "tính. Gửi bản sửa (revision) hoặc nhờ quản trị chấp nhận / loại: qndti quarantine list."
+                ),
+                "runbook_url": "/d/" + DATA_QUALITY_BOARD,
+            }
+        )
+    )
+
+
 def pipeline_stopped_rules() -> list[al.Rule]:
     """The worker wrote no batch, or a connector polled no source successfully, for 15 minutes."""
     worker = (
@@ -238,10 +263,11 @@ def rule_groups() -> list[al.RuleGroup]:
     indicators = al.RuleGroup("qndti-indicators").folder_uid(FOLDER_UID).interval(300)
     indicators = indicators.with_rule(behind_target_rule()).with_rule(stale_rule())
     tasks = al.RuleGroup("qndti-tasks").folder_uid(FOLDER_UID).interval(300).with_rule(task_rule())
+    quality = al.RuleGroup("qndti-data-quality").folder_uid(FOLDER_UID).interval(300).with_rule(quarantine_rule())
     pipeline = al.RuleGroup("qndti-pipeline").folder_uid(FOLDER_UID).interval(60)
     for rule in pipeline_stopped_rules():
         pipeline = pipeline.with_rule(rule)
-    return [indicators, tasks, pipeline]
+    return [indicators, tasks, quality, pipeline]
 
 
 TEMPLATES: Final = {

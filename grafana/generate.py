@@ -14,7 +14,7 @@ from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
 from grafana import alerting
-from grafana.builders import indicator, overview, pillar, pipeline, tasks, unit, wall
+from grafana.builders import indicator, overview, pillar, pipeline, quality, tasks, unit, wall
 from grafana.builders.common import PILLAR_NAMES, Facts
 from grafana.errors import GeneratedFilesStale
 from grafana.kiosk import KIOSK_ROWS, table_rows_that_fit, wall_screens
@@ -69,6 +69,7 @@ def build_dashboards(catalog: Catalog) -> list[dash.Dashboard]:
         tasks.build(str(facts.task_year or "")),
         indicator.build(facts, first_indicator),
         pipeline.build(),
+        quality.build(),
     ]
 
 

@@ -527,3 +527,49 @@ TASK_PROGRESS: Final = _task("coalesce(t.progress, 0)", "progress")
 TASK_DAYS_LEFT: Final = _task(
     "coalesce(t.days_left, t.deadline - (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date)", "days_left"
 )
+
+
+# --- data quality: quarantined observations ---------------------------------------------------------------------
+
+
+def quarantine_by_source() -> Query:
+    """Per source and sending unit: observations held, their reasons, the newest."""
+    return query(
+        """SELECT source AS "Nguồn", unit_name_vi AS "Đơn vị gửi", count(*) AS "Đang cách ly",
+                  string_agg(DISTINCT reason, ', ') AS "Lý do", max(ts) AS "Mới nhất"
+             FROM dti.quarantine_open GROUP BY source, unit_name_vi ORDER BY 3 DESC, 1, 2""",
+        "Nguồn",
+        "Đơn vị gửi",
+        "Đang cách ly",
+        "Lý do",
+        "Mới nhất",
+    )
+
+
+def quarantine_list(limit: int = 200) -> Query:
+    """The observations held, newest first, with what to fix."""
+    return query(
+        f"""SELECT ts AS "Thời điểm", unit_name_vi AS "Đơn vị gửi", source AS "Nguồn", metric_code AS "Số liệu",
+                   value AS "Giá trị", reason AS "Lý do", detail_vi AS "Cần sửa", id AS "Mã quan sát"
+              FROM dti.quarantine_open ORDER BY ts DESC, id LIMIT {limit}""",
+        "Thời điểm",
+        "Đơn vị gửi",
+        "Nguồn",
+        "Số liệu",
+        "Giá trị",
+        "Lý do",
+        "Cần sửa",
+        "Mã quan sát",
+    )
+
+
+# One alert per source and sending unit with observations held (routed to that unit by its ``lead_unit`` label).
+_HELD_LABELS: Final = (
+    "source, unit_code AS unit, unit_code AS lead_unit, coalesce(unit_name_vi, unit_code) AS unit_name"
+)
+HELD_LABELS: Final = ("source", "unit", "lead_unit", "unit_name")
+QUARANTINE_HELD: Final = query(
+    f"SELECT {_HELD_LABELS}, count(*) AS held FROM dti.quarantine_open GROUP BY 1, 2, 3, 4",
+    *HELD_LABELS,
+    "held",
+)

@@ -196,12 +196,45 @@ def _fill_tasks(url: str) -> None:
         )
 
 
+def _fill_quarantine(url: str) -> None:
+    """Three held observations: two of Hạ Long from one source, one of Cẩm Phả; a fourth already rejected."""
+    rows = [
+        ("q1", "etax", "HALONG", "enterprise.active", 1.5, "not_whole", "held"),
+        ("q2", "etax", "HALONG", "enterprise.tax_epaying", 21733.0, "share_exceeds", "held"),
+        ("q3", "dvc", "CAMPHA", "dossier.processed", 7.5, "not_whole", "held"),
+        ("q4", "dvc", "CAMPHA", "dossier.processed", 8.5, "not_whole", "rejected"),
+    ]
+    with _connect(url) as conn:
+        for obs_id, source, unit, metric, value, reason, status in rows:
+            conn.execute(
+                """INSERT INTO dti.quarantine (id, ts, source, metric_code, unit_code, kind, value, reason, detail_vi,
+                       topic, partition, "offset", payload, status)
+                   VALUES (%s, %s, %s, %s, %s, 'gauge', %s, %s, 'sửa đi', 'qndti.observations', 0, 0, '', %s)""",
+                (obs_id, NOW, source, unit, metric, value, reason, status),
+            )
+
+
 @pytest.fixture
 def map_db(flavour_database: str) -> str:
     _fill_current_map(flavour_database)
     _fill(flavour_database, BEHIND)
     _fill_tasks(flavour_database)
+    _fill_quarantine(flavour_database)
     return flavour_database
+
+
+def test_one_quarantine_alert_per_source_and_unit_with_held_observations(map_db: str) -> None:
+    columns, rows = _run(map_db, q.QUARANTINE_HELD.sql)
+    assert tuple(columns) == q.QUARANTINE_HELD.columns
+    assert sorted(rows) == [
+        ("dvc", "CAMPHA", "CAMPHA", "Thành phố Cẩm Phả", 1),
+        ("etax", "HALONG", "HALONG", "Thành phố Hạ Long", 2),
+    ]
+    by_source = _run(map_db, q.quarantine_by_source().sql)[1]
+    assert [row[:4] for row in by_source] == [
+        ("etax", "Thành phố Hạ Long", 2, "not_whole, share_exceeds"),
+        ("dvc", "Thành phố Cẩm Phả", 1, "not_whole"),
+    ]
 
 
 def test_task_queries_count_and_rank_the_tasks(map_db: str) -> None:
