@@ -86,8 +86,9 @@ async def _run(config: Settings, connectors: list[Connector | PushConnector], ca
     health = HealthServer(registry, states, config.connectors_host, config.connectors_port)
     # Take the port first: a second instance stops here, before it touches the broker or any source.
     port = 0 if once else await health.start()
-    producer = ObservationProducer(config.kafka_client_options(), config.topics().observations)
-    emitter = Emitter(producer, catalog, store, metrics)
+    topics = config.topics()
+    producer = ObservationProducer(config.kafka_client_options(), topics.observations, topics.task_reports)
+    emitter = Emitter(producer, catalog, store, metrics, task_sink=producer)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
