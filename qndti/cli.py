@@ -7,7 +7,21 @@ import os
 import typer
 
 from qndti import commands
-from qndti.commands import bench, catalog, connectors, db, demo, dlq, grafana, importer, plan, stack, watch, worker
+from qndti.commands import (
+    bench,
+    catalog,
+    connectors,
+    db,
+    demo,
+    dlq,
+    grafana,
+    importer,
+    plan,
+    stack,
+    tasks,
+    watch,
+    worker,
+)
 
 app = typer.Typer(
     help="QN-DTI Monitor: real-time monitoring of Quảng Ninh's digital-transformation index.",
@@ -31,6 +45,7 @@ app.add_typer(stack.app, name="stack")
 app.add_typer(db.app, name="db")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(plan.app, name="plan")
+app.add_typer(tasks.app, name="tasks")
 app.add_typer(connectors.app, name="connectors")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(grafana.app, name="grafana")
