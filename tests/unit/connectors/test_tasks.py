@@ -65,7 +65,7 @@ def test_progress_in_english_notation() -> None:
 
 @pytest.mark.parametrize("raw", ["sáu mươi", "", "60%%", "1/2"])
 def test_progress_that_is_not_a_number(raw: str) -> None:
-    with pytest.raises(ValueError, match="not a number|empty"):
+    with pytest.raises(ValueError, match=r"not a number|empty"):
         parse_progress(raw, "vi")
 
 
@@ -172,7 +172,7 @@ def test_a_workbook_with_percentage_cells_and_dates(tmp_path: Path) -> None:
     assert ws is not None
     ws.append(["TIẾN ĐỘ THỰC HIỆN NHIỆM VỤ"])
     ws.append(HEADER_VI)
-    ws.append([1, "NV23-16", "Kho dữ liệu", 0.605, "Đang thực hiện", dt.datetime(2023, 6, 30), None, None])
+    ws.append([1, "NV23-16", "Kho dữ liệu", 0.605, "Đang thực hiện", dt.datetime(2023, 6, 30), None, None])  # noqa: DTZ001
     ws.append([2, "NV23-17", "LGSP", 45, "Đang thực hiện", "30/06/2023", None, None])
     ws.append([3, "NV23-04", "QN-DTI", 1, "Hoàn thành", dt.date(2023, 6, 30), "Quyết định 311/QĐ-UBND", None])
     ws["D3"].number_format = "0.0%"
