@@ -169,11 +169,20 @@ def check(
         raise fail(f"source {name!r}: no answer within {selected[0].timeout:g} s") from None
     except ConnectorError as exc:
         raise fail(f"{exc} [{exc.error_class}]") from None
-    table = Table(title=f"{name}: {len(batch.observations)} observations (dry run: nothing produced)")
-    for column in ("unit", "metric", "kind", "value", "ts"):
-        table.add_column(column)
-    for obs in batch.observations[:limit]:
-        table.add_row(obs.unit, obs.metric, obs.kind, f"{obs.value:,.0f}", obs.ts.isoformat())
+    if batch.produces == "task_reports":
+        table = Table(title=f"{name}: {len(batch.task_reports)} task reports (dry run: nothing produced)")
+        for column in ("task", "date", "progress", "state", "evidence", "id"):
+            table.add_column(column)
+        for report in batch.task_reports[:limit]:
+            table.add_row(
+                report.task, report.date.isoformat(), f"{report.progress:g}", report.state, report.evidence, report.id
+            )
+    else:
+        table = Table(title=f"{name}: {len(batch.observations)} observations (dry run: nothing produced)")
+        for column in ("unit", "metric", "kind", "value", "ts"):
+            table.add_column(column)
+        for obs in batch.observations[:limit]:
+            table.add_row(obs.unit, obs.metric, obs.kind, f"{obs.value:,.0f}", obs.ts.isoformat())
     console.print(table)
     if batch.not_modified:
         console.print("The source answered 'not modified' since the last checkpoint.")
