@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from typer.testing import CliRunner
 
 from qndti.cli import app
+
+REFERENCE = Path(__file__).resolve().parents[3] / "connectors" / "data" / "tasks" / "tien-do-nhiem-vu-2023-06-30.csv"
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -53,3 +58,27 @@ def test_a_broker_that_does_not_answer_is_one_error() -> None:
     code, output = run("report", "NV23-07", "--progress", "60", "--date", "2023-06-30")
     assert code == 1
     assert "the broker did not acknowledge" in output
+
+
+def test_a_progress_file_is_checked_without_producing(tmp_path: Path) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    shutil.copy(REFERENCE, drop / REFERENCE.name)
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "tien-do.yaml").write_text(
+        f"type: file_drop\nproduces: task_reports\noptions: {{folder: {drop}, settle_seconds: 0}}\n", encoding="utf-8"
+    )
+    env = {"QNDTI_CONNECTOR_SOURCES": str(sources), "QNDTI_CONNECTOR_STATE_DIR": str(tmp_path / "state")}
+    result = CliRunner().invoke(app, ["connectors", "check", "tien-do", "--limit", "2"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "tien-do: 52 task reports (dry run: nothing produced)" in result.output
+    assert "NV23-01" in result.output
+    assert "NV23-03" not in result.output
+    assert (drop / REFERENCE.name).exists()  # a dry run moves nothing
+
+
+def test_import_refuses_a_source_of_task_reports(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["import", str(REFERENCE), "--source", "task-progress", "--dry-run"])
+    assert result.exit_code == 2
+    assert "source 'task-progress' reads task progress files: drop the file in its folder" in result.output
