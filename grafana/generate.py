@@ -13,7 +13,7 @@ from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
 from grafana import alerting
-from grafana.builders import indicator, overview, pillar, pipeline, unit, wall
+from grafana.builders import indicator, overview, pillar, pipeline, tasks, unit, wall
 from grafana.builders.common import PILLAR_NAMES, Facts
 from grafana.errors import GeneratedFilesStale
 from grafana.kiosk import KIOSK_ROWS, table_rows_that_fit, wall_screens
@@ -65,6 +65,7 @@ def build_dashboards(catalog: Catalog) -> list[dash.Dashboard]:
         *(wall.build(screen, n, len(screens)) for n, screen in enumerate(screens, start=1)),
         *(pillar.build(code, facts) for code in PILLAR_NAMES),
         unit.build(facts),
+        tasks.build(str(facts.task_year or "")),
         indicator.build(facts, first_indicator),
         pipeline.build(),
     ]

@@ -8,7 +8,10 @@ The views and columns used here are the public contract of the database (README,
   coverage, rank, rank_of;
 - ``dti.indicator_series``: indicator_code, unit_code, bucket, value, target, expected, projected;
 - ``dti.unit_score_series``: unit_code, pillar, bucket, score;
-- ``dti.alerts_open``: indicator_code, unit_code, ts, status, message_vi.
+- ``dti.alerts_open``: indicator_code, unit_code, ts, status, message_vi;
+- ``dti.task_latest``: period, task_code, title_vi, lead_unit, lead_unit_name_vi, deadline, progress, expected,
+  status, status_vi, severity, reason_vi, report_date, evidence, done, overdue;
+- ``dti.task_alerts_open``: task_code, kind, ts, status_vi, message_vi, notify.
 
 Queries use ``$__time``/``$__timeFilter`` only (never ``$__timeGroup``), so they run on PostgreSQL and TimescaleDB.
 """
@@ -295,6 +298,122 @@ def open_alerts(unit: str) -> Query:
         "Mở lúc",
         "Chỉ tiêu",
         "Trạng thái",
+        "Nội dung",
+    )
+
+
+# --- tasks -----------------------------------------------------------------------------------------------------
+
+PLAN_YEAR: Final = "(SELECT max(period) FROM dti.task_latest WHERE period <= EXTRACT(YEAR FROM " + DASHBOARD_DAY + "))"
+"""The newest plan year with tasks up to the dashboard's day."""
+
+TASK_YEAR_VARIABLE: Final = query(
+    "SELECT DISTINCT period AS __value, period::text AS __text FROM dti.task_latest ORDER BY 1 DESC",
+    "__value",
+    "__text",
+)
+
+
+def task_counts(year: str = PLAN_YEAR) -> Query:
+    """Tasks done of the plan's total (as ``done/total``), and how many are overdue or at risk."""
+    return query(
+        f"""SELECT count(*) FILTER (WHERE done) || '/' || count(*) AS "Hoàn thành",
+                   count(*) FILTER (WHERE overdue) AS "Quá hạn",
+                   count(*) FILTER (WHERE status = 'at_risk') AS "Có nguy cơ"
+            FROM dti.task_latest WHERE period = {year}""",
+        "Hoàn thành",
+        "Quá hạn",
+        "Có nguy cơ",
+    )
+
+
+def task_board(year: str) -> Query:
+    """Every task of a plan year, the most urgent first: lead unit, deadline, progress, status and why."""
+    return query(
+        f"""SELECT task_code AS "Mã", title_vi AS "Nhiệm vụ", lead_unit_name_vi AS "Chủ trì", deadline AS "Hạn",
+                   progress AS "Tiến độ (%)", round(expected::numeric, 0) AS "Kỳ vọng (%)", status_vi AS "Trạng thái",
+                   reason_vi AS "Lý do", evidence AS "Minh chứng"
+            FROM dti.task_latest WHERE period = {year}
+            ORDER BY severity DESC NULLS LAST, deadline, task_code""",
+        "Mã",
+        "Nhiệm vụ",
+        "Chủ trì",
+        "Hạn",
+        "Tiến độ (%)",
+        "Kỳ vọng (%)",
+        "Trạng thái",
+        "Lý do",
+        "Minh chứng",
+    )
+
+
+def tasks_by_lead_unit(year: str) -> Query:
+    """Per lead unit: its tasks, how many are done, at risk and overdue."""
+    return query(
+        f"""SELECT lead_unit_name_vi AS "Đơn vị chủ trì", count(*) AS "Số nhiệm vụ",
+                   count(*) FILTER (WHERE done) AS "Hoàn thành", count(*) FILTER (WHERE status = 'at_risk')
+                   AS "Có nguy cơ", count(*) FILTER (WHERE overdue) AS "Quá hạn"
+            FROM dti.task_latest WHERE period = {year}
+            GROUP BY lead_unit_name_vi ORDER BY 5 DESC, 4 DESC, 1""",
+        "Đơn vị chủ trì",
+        "Số nhiệm vụ",
+        "Hoàn thành",
+        "Có nguy cơ",
+        "Quá hạn",
+    )
+
+
+def tasks_by_deadline(year: str) -> Query:
+    """Per month of deadline: tasks due, done and overdue."""
+    return query(
+        f"""SELECT to_char(deadline, 'YYYY-MM') AS "Tháng đến hạn", count(*) AS "Số nhiệm vụ",
+                   count(*) FILTER (WHERE done) AS "Hoàn thành", count(*) FILTER (WHERE overdue) AS "Quá hạn"
+            FROM dti.task_latest WHERE period = {year} GROUP BY 1 ORDER BY 1""",
+        "Tháng đến hạn",
+        "Số nhiệm vụ",
+        "Hoàn thành",
+        "Quá hạn",
+    )
+
+
+def unit_tasks(unit: str) -> Query:
+    """The tasks a unit leads in the newest plan year with tasks, the most urgent first."""
+    return query(
+        f"""SELECT task_code AS "Mã", title_vi AS "Nhiệm vụ", deadline AS "Hạn", progress AS "Tiến độ (%)",
+                   status_vi AS "Trạng thái", reason_vi AS "Lý do"
+            FROM dti.task_latest WHERE lead_unit = {unit} AND period = {PLAN_YEAR}
+            ORDER BY severity DESC NULLS LAST, deadline, task_code""",
+        "Mã",
+        "Nhiệm vụ",
+        "Hạn",
+        "Tiến độ (%)",
+        "Trạng thái",
+        "Lý do",
+    )
+
+
+def unit_task_rate(unit: str) -> Query:
+    """The share of a unit's tasks done (newest plan year with tasks), shown beside its index."""
+    return query(
+        f"""SELECT 100.0 * count(*) FILTER (WHERE done) / nullif(count(*), 0) AS "Nhiệm vụ hoàn thành (%)",
+                   count(*) AS "Số nhiệm vụ"
+            FROM dti.task_latest WHERE lead_unit = {unit} AND period = {PLAN_YEAR}""",
+        "Nhiệm vụ hoàn thành (%)",
+        "Số nhiệm vụ",
+    )
+
+
+def open_task_alerts(year: str) -> Query:
+    """Task alerts still open, newest first."""
+    return query(
+        f"""SELECT ts AS "Mở lúc", task_code AS "Nhiệm vụ", kind AS "Loại", status_vi AS "Trạng thái",
+                   array_to_string(notify, ', ') AS "Gửi tới", message_vi AS "Nội dung"
+            FROM dti.task_alerts_open WHERE period = {year} ORDER BY ts DESC, task_code""",
+        "Mở lúc",
+        "Nhiệm vụ",
+        "Loại",
+        "Trạng thái",
+        "Gửi tới",
         "Nội dung",
     )
 

@@ -71,6 +71,18 @@ class WorkerMetrics:
             ["change"],
             registry=registry,
         )
+        self.task_reports = Counter(
+            "qndti_worker_task_reports_total",
+            "Task progress reports by outcome: accepted, repeated, older (kept, no effect), rejected.",
+            ["outcome"],
+            registry=registry,
+        )
+        self.task_alerts = Counter(
+            "qndti_worker_task_alerts_total",
+            "Task alert messages published, raised or resolved.",
+            ["change"],
+            registry=registry,
+        )
         self.indicator_value = Gauge(
             "qndti_indicator_value",
             "Latest indicator value per indicator and unit.",

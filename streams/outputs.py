@@ -15,6 +15,7 @@ from streams.records import alert_rows, dead_letter_row, observation_row, row_js
 from streams.rows import Row
 from streams.sink import latest_per_key
 from streams.store import state_rows
+from streams.tasks import TaskBatch
 from streams.topics import Topics
 
 Outgoing = tuple[str, bytes | None, bytes, list[tuple[str, bytes]] | None]
@@ -41,7 +42,21 @@ def dead_letter_message(topics: Topics, letter: DeadLetter) -> Outgoing:
         ("qndti-origin", letter.message.origin.encode()),
         ("qndti-rejected-at", dt.datetime.now(dt.UTC).isoformat().encode()),
     ]
-    return topics.dead_letters, letter.key, letter.value, headers
+    topic = topics.task_dead_letters if letter.message.topic == topics.task_reports else topics.dead_letters
+    return topic, letter.key, letter.value, headers
+
+
+def task_outgoing(topics: Topics, batch: TaskBatch) -> Iterator[Outgoing]:
+    """The Kafka messages of task reports: their dead letters and the task alerts (key ``task|<code>``)."""
+    for letter in batch.dead_letters:
+        yield dead_letter_message(topics, letter)
+    for alert in batch.alerts:
+        yield topics.alerts, f"task|{alert.task.code}".encode(), alert.to_json(), None
+
+
+def task_rows(batch: TaskBatch) -> list[Row]:
+    """What task reports write: the reports, the tasks' states and alerts, and the dead letters."""
+    return [*batch.rows, *(dead_letter_row(letter) for letter in batch.dead_letters)]
 
 
 def alert_message(topics: Topics, alert: Alert) -> Outgoing:

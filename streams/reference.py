@@ -195,9 +195,40 @@ def load_reference(conn: Conn, catalog: Catalog) -> None:
 
 
 def _load_plans_and_successions(conn: Conn, catalog: Catalog) -> None:
-    """The plan years, their indicators, the successions and the lead unit of each indicator by day."""
+    """The plan years with their tasks and indicators, the successions and the lead unit of each indicator by day."""
     plans = _part(catalog, "plans")
-    plan_rows = [(p.year, p.name_vi, p.name_en, p.reference, p.issued_on, p.assumed, p.note) for p in plans.values()]
+    plan_rows = [
+        (
+            p.year,
+            p.name_vi,
+            p.name_en,
+            p.reference,
+            p.issued_on,
+            p.assumed,
+            p.note,
+            p.task_rules.tolerance,
+            p.task_rules.cadence_days,
+            p.task_rules.reminder_days,
+        )
+        for p in plans.values()
+    ]
+    tasks = [
+        (
+            t.code,
+            t.year,
+            t.title_vi,
+            t.title_en,
+            t.pillar,
+            t.lead_unit,
+            list(t.co_lead_units),
+            t.deadline,
+            t.deliverable,
+            t.assumed,
+            t.note,
+        )
+        for p in plans.values()
+        for t in p.tasks.values()
+    ]
     plan_indicators = [
         (p.year, i.code, i.lead_unit, list(i.co_lead_units), i.note)
         for p in plans.values()
@@ -215,9 +246,40 @@ def _load_plans_and_successions(conn: Conn, catalog: Catalog) -> None:
     _upsert(
         conn,
         "dti.plan",
-        ("period", "name_vi", "name_en", "reference", "issued_on", "assumed", "note"),
+        (
+            "period",
+            "name_vi",
+            "name_en",
+            "reference",
+            "issued_on",
+            "assumed",
+            "note",
+            "task_tolerance",
+            "task_cadence_days",
+            "task_reminder_days",
+        ),
         ("period",),
         plan_rows,
+    )
+    conn.execute("DELETE FROM dti.task WHERE NOT (code = ANY(%s::text[]))", [[t[0] for t in tasks]])
+    _upsert(
+        conn,
+        "dti.task",
+        (
+            "code",
+            "period",
+            "title_vi",
+            "title_en",
+            "pillar",
+            "lead_unit",
+            "co_lead_units",
+            "deadline",
+            "deliverable",
+            "assumed",
+            "note",
+        ),
+        ("code",),
+        tasks,
     )
     _upsert(
         conn,

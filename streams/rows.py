@@ -168,8 +168,71 @@ class StateIndicatorRow:
     memory: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class TaskReportRow:
+    """A task progress report as received (``dti.task_report``); a repeated report id is stored once."""
+
+    task_code: str
+    report_id: str
+    source: str
+    report_date: dt.date
+    progress: float
+    state: str
+    evidence: str
+    note: str
+    topic: str
+    partition: int
+    offset: int
+    latest: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TaskStateRow:
+    """A task's newest report, its status on ``evaluated_on`` and its alert memory (``dti.task_state``)."""
+
+    task_code: str
+    report_id: str | None
+    report_date: dt.date | None
+    progress: float
+    state: str | None
+    evidence: str
+    report_source: str
+    report_offset: int | None
+    status: str
+    expected: float
+    days_left: int
+    silent_days: int
+    reason_vi: str
+    reason_en: str
+    lead_unit: str
+    evaluated_on: dt.date
+    alert_settled: str | None
+    alert_pending: str | None
+    alerts_open: tuple[str, ...]
+    reminded: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TaskAlertRow:
+    """A task alert raised or resolved at ``ts`` (``dti.task_alert``, an event: rewriting it is harmless)."""
+
+    task_code: str
+    kind: str
+    action: AlertAction
+    ts: dt.datetime
+    status: str
+    message_vi: str
+    message_en: str
+    notify: tuple[str, ...]
+
+
+TaskRow = TaskReportRow | TaskStateRow | TaskAlertRow
+"""A row of the task tables."""
+
 StateRow = StateUnitRow | StateCellRow | StateContributionRow | StateIndicatorRow
 """A row of the worker's own state tables."""
 
-Row = IndicatorRow | MetricRow | StatusRow | UnitScoreRow | AlertRow | ObservationRow | DeadLetterRow | StateRow
+Row = (
+    IndicatorRow | MetricRow | StatusRow | UnitScoreRow | AlertRow | ObservationRow | DeadLetterRow | StateRow | TaskRow
+)
 """Any row the sink writes."""

@@ -24,6 +24,9 @@ from streams.rows import (
     StateIndicatorRow,
     StateUnitRow,
     StatusRow,
+    TaskAlertRow,
+    TaskReportRow,
+    TaskStateRow,
     UnitScoreRow,
 )
 
@@ -220,7 +223,54 @@ def _state_indicator(r: StateIndicatorRow, _: dt.timedelta) -> Params:
     return (r.unit_code, r.indicator_code, r.memory)
 
 
+def _task_report(r: TaskReportRow, _: dt.timedelta) -> Params:
+    return (
+        r.task_code,
+        r.report_id,
+        r.source,
+        r.report_date,
+        r.progress,
+        r.state,
+        r.evidence,
+        r.note,
+        r.topic,
+        r.partition,
+        r.offset,
+        r.latest,
+    )
+
+
+def _task_state(r: TaskStateRow, _: dt.timedelta) -> Params:
+    return (
+        r.task_code,
+        r.report_id,
+        r.report_date,
+        r.progress,
+        r.state,
+        r.evidence,
+        r.report_source,
+        r.report_offset,
+        r.status,
+        r.expected,
+        r.days_left,
+        r.silent_days,
+        r.reason_vi,
+        r.reason_en,
+        r.lead_unit,
+        r.evaluated_on,
+        r.alert_settled,
+        r.alert_pending,
+        list(r.alerts_open),
+        r.reminded,
+    )
+
+
+def _task_alert(r: TaskAlertRow, _: dt.timedelta) -> Params:
+    return (r.task_code, r.kind, r.ts, r.action, r.status, r.message_vi, r.message_en, list(r.notify))
+
+
 _TEXT, _TS, _INT, _BIGINT, _FLOAT, _BOOL = "text", "timestamptz", "int4", "int8", "float8", "bool"
+_DATE = "date"
 
 TABLES: dict[type[Row], Table] = {
     IndicatorRow: Table(
@@ -394,5 +444,71 @@ TABLES: dict[type[Row], Table] = {
         _state_indicator,
         versioned=False,
         stamped=False,
+    ),
+    TaskReportRow: Table(
+        "dti.task_report",
+        (
+            ("task_code", _TEXT),
+            ("report_id", _TEXT),
+            ("source", _TEXT),
+            ("report_date", _DATE),
+            ("progress", _FLOAT),
+            ("state", _TEXT),
+            ("evidence", _TEXT),
+            ("note", _TEXT),
+            ("topic", _TEXT),
+            ("partition", _INT),
+            ("offset", _BIGINT),
+            ("latest", _BOOL),
+        ),
+        ("task_code", "report_id"),
+        _task_report,
+        versioned=False,
+        updates=False,
+        stamped=False,
+    ),
+    TaskStateRow: Table(
+        "dti.task_state",
+        (
+            ("task_code", _TEXT),
+            ("report_id", _TEXT),
+            ("report_date", _DATE),
+            ("progress", _FLOAT),
+            ("state", _TEXT),
+            ("evidence", _TEXT),
+            ("report_source", _TEXT),
+            ("report_offset", _BIGINT),
+            ("status", _TEXT),
+            ("expected", _FLOAT),
+            ("days_left", _INT),
+            ("silent_days", _INT),
+            ("reason_vi", _TEXT),
+            ("reason_en", _TEXT),
+            ("lead_unit", _TEXT),
+            ("evaluated_on", _DATE),
+            ("alert_settled", _TEXT),
+            ("alert_pending", _TEXT),
+            ("alerts_open", "text[]"),
+            ("reminded", _BOOL),
+        ),
+        ("task_code",),
+        _task_state,
+        versioned=False,
+    ),
+    TaskAlertRow: Table(
+        "dti.task_alert",
+        (
+            ("task_code", _TEXT),
+            ("kind", _TEXT),
+            ("ts", _TS),
+            ("action", _TEXT),
+            ("status", _TEXT),
+            ("message_vi", _TEXT),
+            ("message_en", _TEXT),
+            ("notify", "text[]"),
+        ),
+        ("task_code", "kind", "ts", "action"),
+        _task_alert,
+        versioned=False,
     ),
 }

@@ -21,8 +21,10 @@ import logging
 import random
 import signal
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Final
 
 import psycopg
@@ -36,7 +38,15 @@ from streams.checkpoint import Checkpoint, Partition, stored_offsets
 from streams.errors import CommitConflict, WorkerStuck
 from streams.fetch import Fetcher
 from streams.metrics import WorkerMetrics
-from streams.outputs import alert_message, database_rows, dead_letter_message, outgoing, send_all
+from streams.outputs import (
+    alert_message,
+    database_rows,
+    dead_letter_message,
+    outgoing,
+    send_all,
+    task_outgoing,
+    task_rows,
+)
 from streams.processor import BatchProcessor, BatchResult, DeadLetter, Message
 from streams.records import alert_rows, dead_letter_row, scorecard_rows
 from streams.rows import Row, StateRow
@@ -44,6 +54,8 @@ from streams.sink import Connection, SinkMode, create_stages
 from streams.staleness import partition_of, sweep
 from streams.state import Counted, UnitState, figure_of
 from streams.store import counted_figures, load_units, state_rows
+from streams.task_store import load_tasks, seen_reports
+from streams.tasks import TaskBatch, apply_reports, decode_reports, report_ids, sweep_tasks, touched_tasks
 from streams.topics import Topics, ensure_topics
 from streams.web import Health, serve, web_app
 
@@ -140,11 +152,10 @@ class Worker:
         config = self.config
         await ensure_topics(config.kafka_bootstrap, config.topics, config.partitions, config.kafka_options)
         await self.producer.start()
-        self.fetcher.subscribe([self.config.topics.observations, self.config.topics.rollup])
+        consumed = [config.topics.observations, config.topics.rollup, config.topics.task_reports]
+        self.fetcher.subscribe(consumed)
         await self.consumer.start()
-        log.info(
-            "worker %s consuming %s", self.config.group, [self.config.topics.observations, self.config.topics.rollup]
-        )
+        log.info("worker %s consuming %s", config.group, consumed)
 
     async def _loop(self) -> None:
         while not self._stopping.is_set():
@@ -254,8 +265,11 @@ class Worker:
         if not batch:
             return
         clock = time.perf_counter()
-        decoded = self.processor.decode(batch, dt.datetime.now(dt.UTC))
+        now = dt.datetime.now(dt.UTC)
+        reports = [m for m in batch if m.topic == self.config.topics.task_reports]
+        decoded = self.processor.decode([m for m in batch if m.topic != self.config.topics.task_reports], now)
         conn = await self._connection()
+        tasks = await self._task_reports(conn, reports, now)
         await self._load(conn, {_unit_of(m, item) for m, item in decoded if not isinstance(item, DeadLetter)})
         for unit, floor in self._sent_versions.items():
             if unit in self.states:
@@ -264,9 +278,12 @@ class Worker:
         counted = await counted_figures(conn, deltas)
         clock = self._stage("load", clock)
         result = self.processor.apply(decoded, self.states.__getitem__, counted)
-        rows = database_rows(self.catalog, result, self.config.store_observations)
+        rows = database_rows(self.catalog, result, self.config.store_observations) + task_rows(tasks)
         clock = self._stage("process", clock)
-        await send_all(self.producer, outgoing(self.config.topics, result, self.config.bucket))
+        messages = chain(
+            outgoing(self.config.topics, result, self.config.bucket), task_outgoing(self.config.topics, tasks)
+        )
+        await send_all(self.producer, messages)
         clock = self._stage("send", clock)
         # A short transaction: a worker paused inside it holds the rows it touched until it resumes.
         written = await self._commit(conn, batch, rows, result.deltas)
@@ -274,7 +291,28 @@ class Worker:
         for state in result.states.values():
             state.mark_written()
         self._record(batch, result, written, rows)
+        self._record_tasks(tasks)
         self._stage("metrics", clock)
+
+    async def _task_reports(self, conn: Connection, reports: Sequence[Message], now: dt.datetime) -> TaskBatch:
+        """Decode and apply a batch's task reports to the stored states of their tasks."""
+        if not reports:
+            return TaskBatch()
+        decoded = decode_reports(self.catalog, reports, now)
+        current = await load_tasks(conn, touched_tasks(decoded))
+        seen = await seen_reports(conn, report_ids(decoded))
+        return apply_reports(self.catalog, decoded, current, seen, now)
+
+    def _record_tasks(self, tasks: TaskBatch) -> None:
+        metrics = self.metrics
+        metrics.task_reports.labels("accepted").inc(tasks.accepted)
+        metrics.task_reports.labels("repeated").inc(tasks.repeated)
+        metrics.task_reports.labels("older").inc(tasks.older)
+        metrics.task_reports.labels("rejected").inc(len(tasks.dead_letters))
+        for letter in tasks.dead_letters:
+            metrics.dead_letters.labels(letter.reason).inc()
+        for alert in tasks.alerts:
+            metrics.task_alerts.labels("raised" if alert.decision.raised else "resolved").inc()
 
     async def _unstorable(self, message: Message, exc: Exception) -> None:
         """Dead-letter a record the database refuses, with the database's reason, and move past it."""
@@ -324,7 +362,8 @@ class Worker:
     # -- the sweep ---------------------------------------------------------------------------------------------
 
     async def _sweep(self) -> None:
-        """Evaluate this worker's units as of now: silence turns into stale statuses and alerts."""
+        """Evaluate this worker's units and tasks as of now: silence and deadlines turn into statuses and alerts."""
+        await self._sweep_tasks()
         observations = self.config.topics.observations
         owned = {
             p for (topic, p), start in self.fetcher.positions.items() if topic == observations and start is not None
@@ -355,6 +394,32 @@ class Worker:
         for card in swept.scorecards:
             self.metrics.observe_scorecard(card)
         log.info("sweep: %d units evaluated, %d alerts", len(swept.scorecards), len(swept.alerts))
+
+    async def _sweep_tasks(self) -> None:
+        """Evaluate the tasks of this worker's task-report partitions, reported on or not."""
+        topic = self.config.topics.task_reports
+        starts = {tp: start for tp, start in self.fetcher.positions.items() if tp[0] == topic}
+        if not starts:
+            return
+        owned = {p for _, p in starts}
+        tasks = [
+            task
+            for plan in self.catalog.plans.values()
+            for task in plan.tasks.values()
+            if partition_of(task.code, self.config.partitions) in owned
+        ]
+        conn = await self._connection()
+        now = dt.datetime.now(dt.UTC)
+        swept = sweep_tasks(self.catalog, tasks, await load_tasks(conn, [t.code for t in tasks]), now)
+        await send_all(self.producer, task_outgoing(self.config.topics, swept))
+        # A partition with no stored offset gets one (its start): the compare-and-set guards this write too.
+        ends = {tp: start if start is not None else 0 for tp, start in starts.items()}
+        await Checkpoint(self.config.group, starts, ends, task_rows(swept)).commit(
+            conn, self.config.bucket, self.config.sink_mode
+        )
+        self.fetcher.committed(ends)
+        self._record_tasks(swept)
+        log.info("sweep: %d tasks evaluated, %d task alerts", len(tasks), len(swept.alerts))
 
     # -- connections, metrics, shutdown ------------------------------------------------------------------------
 
@@ -420,9 +485,10 @@ class Worker:
 
     def _record(self, batch: Sequence[Message], result: BatchResult, written: int, rows: Sequence[Row]) -> None:
         metrics = self.metrics
-        rollups = sum(1 for m in batch if m.topic == self.config.topics.rollup)
-        metrics.messages.labels("rollup").inc(rollups)
-        metrics.messages.labels("observations").inc(len(batch) - rollups)
+        topics = self.config.topics
+        roles = {topics.rollup: "rollup", topics.task_reports: "task_reports"}
+        for role, count in Counter(roles.get(m.topic, "observations") for m in batch).items():
+            metrics.messages.labels(role).inc(count)
         metrics.observations.labels("accepted").inc(result.accepted)
         metrics.observations.labels("rejected").inc(len(result.dead_letters))
         metrics.observations.labels("repeated").inc(result.repeated)

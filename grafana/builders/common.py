@@ -27,6 +27,8 @@ class Facts:
 
     province: str
     indicator_total: int
+    task_year: int | None = None
+    """The newest plan year that has tasks (the task board's default year)."""
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> Facts:
@@ -34,7 +36,8 @@ class Facts:
         roots = sorted(code for code, unit in catalog.units.items() if unit.parent is None)
         if len(roots) != 1:
             raise ValueError(f"the catalog must have exactly one root unit (the province), found {roots}")
-        return cls(province=roots[0], indicator_total=len(catalog.indicators))
+        years = [year for year, plan in catalog.plans.items() if plan.tasks]
+        return cls(province=roots[0], indicator_total=len(catalog.indicators), task_year=max(years, default=None))
 
 
 def constant(name: str, value: str, label: str) -> dash.ConstantVariable:

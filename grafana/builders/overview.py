@@ -50,8 +50,17 @@ def build(facts: Facts) -> dash.Dashboard:
                 "Chỉ tiêu đạt và hoàn thành",
                 "Số chỉ tiêu cấp tỉnh có giá trị đạt mục tiêu (Đạt) và số được đơn vị chủ trì xác nhận hoàn thành, "
                 "trên tổng số chỉ tiêu của kế hoạch.",
-                grid(4, 0, 7, 4),
+                grid(4, 0, 4, 4),
                 q.indicator_counts(PROVINCE, "${indicator_total}"),
+            )
+        )
+        .with_panel(
+            stat_panel(
+                "Nhiệm vụ",
+                "Nhiệm vụ trọng tâm của kế hoạch năm: số hoàn thành (có minh chứng) trên tổng số, số quá hạn và số có "
+                "nguy cơ chậm; chi tiết ở bảng nhiệm vụ.",
+                grid(8, 0, 3, 4),
+                q.task_counts(),
             )
         )
         .with_panel(

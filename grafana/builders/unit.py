@@ -18,7 +18,8 @@ def build(facts: Facts) -> dash.Dashboard:
         dashboard(
             UID,
             "Thẻ điểm đơn vị",
-            "Chỉ số của một đơn vị, thứ hạng trong nhóm cùng loại, từng chỉ tiêu với trạng thái và lý do.",
+            "Chỉ số của một đơn vị, thứ hạng trong nhóm cùng loại, từng chỉ tiêu với trạng thái và lý do, các nhiệm "
+            "vụ đơn vị chủ trì.",
             ["unit", "scorecard"],
         )
         .link(navigation())
@@ -36,8 +37,18 @@ def build(facts: Facts) -> dash.Dashboard:
                 "Thứ hạng trong nhóm",
                 "Thứ hạng của đơn vị trong nhóm đơn vị cùng loại (sở, ngành có hoặc không cung cấp dịch vụ công; "
                 "địa phương), số đơn vị của nhóm và tỷ lệ trọng số chỉ tiêu có dữ liệu.",
-                grid(6, 0, 8, 6),
+                grid(6, 0, 5, 6),
                 q.unit_rank(UNIT),
+            )
+        )
+        .with_panel(
+            stat_panel(
+                "Nhiệm vụ hoàn thành",
+                "Tỷ lệ nhiệm vụ trọng tâm đơn vị chủ trì đã hoàn thành (có minh chứng) trong kế hoạch năm mới nhất có "
+                "nhiệm vụ, và số nhiệm vụ; không tính vào chỉ số.",
+                grid(11, 0, 3, 6),
+                q.unit_task_rate(UNIT),
+                unit="percent",
             )
         )
         .with_panel(
@@ -63,6 +74,14 @@ def build(facts: Facts) -> dash.Dashboard:
                 "trạng thái và lý do (vì sao).",
                 grid(0, 13, 24, 14),
                 q.unit_indicators(UNIT),
+            )
+        )
+        .with_panel(
+            table_panel(
+                "Nhiệm vụ đơn vị chủ trì",
+                "Các nhiệm vụ trọng tâm đơn vị chủ trì: hạn, tiến độ, trạng thái và lý do.",
+                grid(0, 34, 24, 8),
+                q.unit_tasks(UNIT),
             )
         )
         .with_panel(

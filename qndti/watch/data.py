@@ -18,7 +18,8 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import class_row
 
-from qndti.watch.rows import AlertRow, IndicatorRow, ScoreRow, TrendRow, select
+from index_engine.periods import LOCAL_TZ
+from qndti.watch.rows import AlertRow, FeedRow, IndicatorRow, ScoreRow, TaskSummary, TrendRow, select
 
 OVERALL: Final = "INDEX"
 """The ``pillar`` of a unit's composite index in ``dti.unit_score_latest`` and ``dti.unit_score_series``."""
@@ -27,7 +28,7 @@ TREND_POINTS: Final = 48
 """How many of the newest stored index buckets the overview's trend shows."""
 
 ALERT_FEED: Final = 50
-"""How many of the newest open alerts the overview keeps."""
+"""How many of the newest alert events (raised or resolved) the overview keeps."""
 
 _Row = TypeVar("_Row")
 
@@ -48,6 +49,11 @@ class Overview:
     ranked: tuple[ScoreRow, ...]
     indicators: tuple[IndicatorRow, ...]
     alerts: tuple[AlertRow, ...]
+    """The open alerts."""
+    feed: tuple[FeedRow, ...] = ()
+    """The newest alert events, raised and resolved, newest first."""
+    tasks: TaskSummary | None = None
+    """The tasks of the newest plan year with tasks up to today; ``None`` when no plan has tasks."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,12 @@ class Units:
 _SCORES: Final = select(ScoreRow, "unit_score_latest")
 _INDICATORS: Final = select(IndicatorRow, "indicator_latest")
 _ALERTS: Final = select(AlertRow, "alerts_open")
+_FEED: Final = select(FeedRow, "alert_feed") + sql.SQL(" ORDER BY ts DESC, action, code LIMIT %s")
+_TASKS: Final = sql.SQL(
+    "SELECT period, count(*), count(*) FILTER (WHERE done), count(*) FILTER (WHERE overdue),"
+    " count(*) FILTER (WHERE status = 'at_risk') FROM dti.task_latest"
+    " WHERE period = (SELECT max(period) FROM dti.task_latest WHERE period <= %s) GROUP BY period"
+)
 _TREND: Final = sql.SQL(
     "SELECT * FROM ({} WHERE unit_code = %s AND pillar = %s ORDER BY bucket DESC LIMIT %s) AS n"
 ).format(select(TrendRow, "unit_score_series")) + sql.SQL(" ORDER BY bucket")
@@ -125,12 +137,15 @@ class WatchSource:
             with contextlib.suppress(psycopg.Error, OSError):
                 await conn.close()
 
-    async def overview(self) -> Overview:
-        """The province's index, trend, pillars and indicators, every unit's rank, all indicators, open alerts."""
-        result: Overview = await self._guarded(self._overview())
+    async def overview(self, today: dt.date | None = None) -> Overview:
+        """The province's index, trend, pillars and indicators, every unit's rank, all indicators, alerts, tasks.
+
+        ``today`` picks the plan year of the task summary (default: the local day now).
+        """
+        result: Overview = await self._guarded(self._overview(today or dt.datetime.now(LOCAL_TZ).date()))
         return result
 
-    async def _overview(self) -> Overview:
+    async def _overview(self, today: dt.date) -> Overview:
         root = self.root
         scores = await self._rows(ScoreRow, _where(_SCORES, "WHERE unit_code = %s ORDER BY pillar"), (root,))
         return Overview(
@@ -150,7 +165,16 @@ class WatchSource:
             alerts=await self._rows(
                 AlertRow, _where(_ALERTS, "ORDER BY ts DESC, indicator_code, unit_code LIMIT %s"), (ALERT_FEED,)
             ),
+            feed=await self._rows(FeedRow, _FEED, (ALERT_FEED,)),
+            tasks=await self._task_summary(today.year),
         )
+
+    async def _task_summary(self, year: int) -> TaskSummary | None:
+        conn = await self._connection()
+        async with conn.cursor() as cur:
+            await cur.execute(_TASKS, (year,))
+            row = await cur.fetchone()
+        return None if row is None else TaskSummary(*(int(v) for v in row))
 
     async def scorecard(self, unit: str) -> Scorecard:
         """A unit's scorecard."""

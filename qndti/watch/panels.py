@@ -13,7 +13,7 @@ from rich.text import Text
 from index_engine.catalog import Catalog
 from qndti.watch import format as fmt
 from qndti.watch.data import Overview
-from qndti.watch.rows import AlertRow, ScoreRow
+from qndti.watch.rows import FeedRow, ScoreRow
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -66,6 +66,10 @@ def statuses(overview: Overview) -> RenderableType:
         table.add_row(Text(str(item.count), style=fmt.status_style(item.status)), item.label)
     if unevaluated:
         table.add_row(str(unevaluated), "chưa đánh giá / not evaluated")
+    tasks = overview.tasks
+    if tasks is not None:
+        table.add_row(Text(f"{tasks.done}/{tasks.total}", style="bold"), f"nhiệm vụ {tasks.period} xong / tasks done")
+        table.add_row(Text(str(tasks.overdue), style="red" if tasks.overdue else ""), "nhiệm vụ quá hạn / overdue")
     return table
 
 
@@ -104,16 +108,19 @@ def freshness(overview: Overview, source_of: Mapping[str, str], now: dt.datetime
     return table
 
 
-def alerts(rows: Sequence[AlertRow]) -> RenderableType:
-    """The open alerts, newest first."""
-    table = _grid(f"Cảnh báo đang mở / open alerts ({len(rows)})", 5, 7, 14, None)
-    for row in rows:
+def alerts(feed: Sequence[FeedRow], open_count: int) -> RenderableType:
+    """The newest alert events, raised (▲) and resolved (▼), newest first."""
+    table = _grid(f"Cảnh báo / alerts · đang mở / open ({open_count}) · mới nhất trước / newest first", 5, 9, 14, None)
+    for row in feed:
+        raised = row.action == "raised"
         table.add_row(
             row.ts.astimezone(LOCAL).strftime("%H:%M"),
-            Text(row.indicator_code, style=fmt.status_style(row.status)),
-            row.unit_name_vi or row.unit_code,
-            f"{row.message_vi or row.status_vi or row.kind} / {row.message_en or row.status_en or row.kind}",
+            Text(("▲ " if raised else "▼ ") + row.code, style=fmt.status_style(row.status) if raised else "green"),
+            "nhiệm vụ / task" if row.subject == "task" else (row.unit_code or ""),
+            f"{row.message_vi or row.status_vi or row.kind} / {row.message_en or row.status_en or row.kind}"
+            if raised
+            else f"kết thúc / resolved: {row.message_vi or row.kind} / {row.message_en or row.kind}",
         )
-    if not rows:
-        table.add_row("", "", "", Text("không có cảnh báo / no open alerts", style="green"))
+    if not feed:
+        table.add_row("", "", "", Text("không có cảnh báo / no alerts", style="green"))
     return table

@@ -78,6 +78,34 @@ class AlertRow:
     message_en: str | None
 
 
+@dataclass(frozen=True)
+class FeedRow:
+    """A row of ``dti.alert_feed``: an alert event (indicator or task), raised or resolved."""
+
+    ts: dt.datetime
+    action: str
+    subject: str
+    code: str
+    unit_code: str | None
+    kind: str
+    status: str | None
+    status_vi: str | None
+    status_en: str | None
+    message_vi: str | None
+    message_en: str | None
+
+
+@dataclass(frozen=True)
+class TaskSummary:
+    """How a plan year's tasks stand (``dti.task_latest``)."""
+
+    period: int
+    total: int
+    done: int
+    overdue: int
+    at_risk: int
+
+
 def select(row_type: type[Any], view: str) -> sql.Composed:
     """``SELECT`` the fields of a row dataclass, in order, ``FROM`` a view of schema ``dti``."""
     names: list[sql.Composable] = [sql.Identifier(f.name) for f in fields(row_type)]

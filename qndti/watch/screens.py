@@ -15,6 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Sparkline, Static
 
+from index_engine.periods import LOCAL_TZ
 from qndti.watch import format as fmt
 from qndti.watch import panels
 from qndti.watch.data import Overview, Scorecard, WatchSource
@@ -102,7 +103,7 @@ class OverviewScreen(WatchScreen):
 
     async def fetch(self, source: WatchSource) -> Overview:
         """The overview's rows."""
-        return await source.overview()
+        return await source.overview(self.dash.clock().astimezone(LOCAL_TZ).date())
 
     def show(self, data: Overview) -> None:
         """Fill every panel."""
@@ -115,7 +116,7 @@ class OverviewScreen(WatchScreen):
         self.query_one("#freshness", Static).update(
             panels.freshness(data, self.dash.source_of, self.dash.clock(), limit=5 if self.size.height < 40 else 12)
         )
-        self.query_one("#alerts", Static).update(panels.alerts(data.alerts))
+        self.query_one("#alerts", Static).update(panels.alerts(data.feed, len(data.alerts)))
 
 
 class TableScreen(WatchScreen):

@@ -119,7 +119,7 @@ def _context() -> QueryContext:
         NOW - dt.timedelta(days=30),
         NOW + dt.timedelta(hours=1),
         dt.timedelta(hours=1),
-        {"province": "QN", "unit": "HALONG", "indicator": "CQS-04", "indicator_total": "35"},
+        {"province": "QN", "unit": "HALONG", "indicator": "CQS-04", "indicator_total": "35", "year": str(PERIOD)},
     )
 
 
@@ -159,11 +159,64 @@ def _fill_current_map(url: str) -> None:
             )
 
 
+# (code, lead unit, deadline, progress, status) of this year's test tasks
+TASKS = [
+    ("NVQ-01", "HALONG", dt.date(PERIOD, 3, 31), 100.0, "done"),
+    ("NVQ-02", "HALONG", dt.date(PERIOD, 6, 30), 40.0, "overdue"),
+    ("NVQ-03", "QN", dt.date(PERIOD, 12, 31), 10.0, "at_risk"),
+    ("NVQ-04", "QN", dt.date(PERIOD, 12, 31), 70.0, "on_schedule"),
+]
+
+
+def _fill_tasks(url: str) -> None:
+    """This year's plan with four tasks, their states as the worker writes them, and an open task alert."""
+    with _connect(url) as conn:
+        conn.execute(
+            "INSERT INTO dti.plan (period, name_vi, name_en, assumed) VALUES (%s, 'KH', 'Plan', true)"
+            " ON CONFLICT DO NOTHING",
+            (PERIOD,),
+        )
+        for code, lead, deadline, progress, status in TASKS:
+            conn.execute(
+                """INSERT INTO dti.task (code, period, title_vi, title_en, pillar, lead_unit, deadline, assumed)
+                   VALUES (%s, %s, %s, %s, 'NT', %s, %s, true)""",
+                (code, PERIOD, f"Nhiệm vụ {code}", f"Task {code}", lead, deadline),
+            )
+            conn.execute(
+                """INSERT INTO dti.task_state (task_code, report_id, report_date, progress, state, evidence, status,
+                       expected, days_left, silent_days, reason_vi, reason_en, lead_unit, evaluated_on)
+                   VALUES (%s, 'r', %s, %s, %s, %s, %s, 50, 0, 0, 'lý do', 'why', %s, %s)""",
+                (code, deadline, progress, "done" if status == "done" else "in_progress",
+                 "QĐ 1" if status == "done" else "", status, lead, deadline),
+            )  # fmt: skip
+        conn.execute(
+            """INSERT INTO dti.task_alert (task_code, kind, action, ts, status, message_vi, notify)
+               VALUES ('NVQ-02', 'overdue', 'raised', %s, 'overdue', 'Quá hạn', '{HALONG}')""",
+            (NOW,),
+        )
+
+
 @pytest.fixture
 def map_db(flavour_database: str) -> str:
     _fill_current_map(flavour_database)
     _fill(flavour_database, BEHIND)
+    _fill_tasks(flavour_database)
     return flavour_database
+
+
+def test_task_queries_count_and_rank_the_tasks(map_db: str) -> None:
+    assert _run(map_db, q.task_counts().sql)[1] == [("1/4", 1, 1)]
+    board = _run(map_db, q.task_board("${year}").sql)[1]
+    assert [(row[0], row[6]) for row in board] == [
+        ("NVQ-02", "Quá hạn"),
+        ("NVQ-03", "Có nguy cơ chậm"),
+        ("NVQ-04", "Đúng tiến độ"),
+        ("NVQ-01", "Hoàn thành"),
+    ]
+    assert _run(map_db, q.unit_task_rate(UNIT).sql)[1] == [(50.0, 2)]
+    by_lead = _run(map_db, q.tasks_by_lead_unit("${year}").sql)[1]
+    assert by_lead == [("Thành phố Hạ Long", 2, 1, 0, 1), ("Tỉnh Quảng Ninh", 2, 0, 1, 0)]
+    assert [row[1:3] for row in _run(map_db, q.open_task_alerts("${year}").sql)[1]] == [("NVQ-02", "overdue")]
 
 
 def test_every_panel_and_variable_query_returns_the_columns_its_panel_expects(map_db: str) -> None:

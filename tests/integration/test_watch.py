@@ -32,6 +32,7 @@ from tests.conftest import free_port
 pytestmark = pytest.mark.integration
 
 AT = dt.datetime(2023, 6, 30, 3, 0, tzinfo=dt.UTC)
+HALF_HOUR = dt.timedelta(minutes=30)
 CLOCK = AT + dt.timedelta(minutes=10)
 CATALOG = load_catalog()
 
@@ -75,11 +76,29 @@ def score(
     )
 
 
-def alert(conn: psycopg.Connection, indicator: str, unit: str, code: str, vi: str, en: str) -> None:
+def alert(
+    conn: psycopg.Connection,
+    indicator: str,
+    unit: str,
+    code: str,
+    vi: str,
+    en: str,
+    *,
+    action: str = "raised",
+    ts: dt.datetime = AT,
+) -> None:
     conn.execute(
         "INSERT INTO dti.alert (indicator_code, unit_code, kind, action, ts, status, message_vi, message_en, notify)"
-        " VALUES (%s, %s, 'worsened', 'raised', %s, %s, %s, %s, '{TTPVHCC}')",
-        (indicator, unit, AT, code, vi, en),
+        " VALUES (%s, %s, 'worsened', %s, %s, %s, %s, %s, '{TTPVHCC}')",
+        (indicator, unit, action, ts, code, vi, en),
+    )
+
+
+def task_state(conn: psycopg.Connection, code: str, status: str, progress: float) -> None:
+    conn.execute(
+        "INSERT INTO dti.task_state (task_code, progress, status, expected, days_left, silent_days, reason_vi,"
+        " reason_en, lead_unit, evaluated_on) VALUES (%s, %s, %s, 50, 0, 0, 'lý do', 'why', 'STTTT', %s)",
+        (code, progress, status, AT.date()),
     )
 
 
@@ -109,6 +128,12 @@ def fill(url: str) -> None:
             score(conn, unit, "INDEX", s)
         alert(conn, "KTS-02", "QN", "deteriorating", "KTS-02 tụt dưới lộ trình", "KTS-02 fell below its trajectory")
         alert(conn, "CQS-04", "CAMPHA", "off_track", "Cẩm Phả chậm tiến độ", "Cẩm Phả is off track")
+        # An alert that fired and cleared: both events are in the feed, the newest first.
+        fired = AT - dt.timedelta(hours=1)
+        alert(conn, "XHS-03", "QN", "at_risk", "XHS-03 có nguy cơ", "XHS-03 at risk", ts=fired)
+        alert(conn, "XHS-03", "QN", "on_track", "XHS-03 trở lại", "XHS-03 back", action="resolved", ts=AT - HALF_HOUR)
+        task_state(conn, "NV23-02", "done", 100)
+        task_state(conn, "NV23-03", "overdue", 60)
 
 
 def screen_lines(app: WatchApp) -> list[str]:
@@ -144,8 +169,9 @@ async def until(pilot: Pilot[object], check: Callable[[], bool], what: str, time
     raise AssertionError(f"timed out waiting for {what}:\n{screen(pilot.app)}")  # type: ignore[arg-type]
 
 
-LAST_LINE = "Cẩm Phả chậm tiến độ"
-"""The open alert shown last on the overview: once it is on screen, the whole refresh is."""
+LAST_LINE = "XHS-03 có nguy cơ"
+"""The oldest alert event, shown last on the overview: once it is on screen, the whole refresh is."""
+TASKS_2023 = len(CATALOG.plans[2023].tasks)
 
 
 def make_app(url: str, **options: object) -> WatchApp:
@@ -194,9 +220,17 @@ def test_overview_shows_what_the_views_hold(filled: str) -> None:
             hospital = CATALOG.indicators["XHS-06"].source_system
             assert "100 ngày / d" in line_with(app, hospital[:15])
             assert "1/1" in line_with(app, hospital[:15])
-            assert "(2)" in line_with(app, "Cảnh báo đang mở / open alerts")
+            assert "Cảnh báo / alerts · đang mở / open (2)" in text
+            for label, count in (("nhiệm vụ 2023 xong / tasks done", f"1/{TASKS_2023}"), ("nhiệm vụ quá hạn", "1")):
+                assert line_with(app, label).split(label)[0].split()[-1] == count, label
+            feed = [line for line in screen_lines(app) if "▲" in line or "▼" in line]
+            assert len(feed) == 4, screen(app)
             assert "KTS-02 tụt dưới lộ trình / KTS-02 fell below its trajectory" in text
             assert "Cẩm Phả chậm tiến độ / Cẩm Phả is off track" in text
+            # Local time (UTC+7): raised at 09:00, resolved at 09:30.
+            assert "09:30 ▼ XHS-03" in feed[2]
+            assert "kết thúc / resolved: XHS-03 trở lại" in feed[2]
+            assert "09:00 ▲ XHS-03" in feed[3]
 
     asyncio.run(run())
 
@@ -205,7 +239,7 @@ def test_overview_fits_80_by_24(filled: str) -> None:
     async def run() -> None:
         app = make_app(filled, interval=30)
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: app.refreshes > 0 and LAST_LINE in screen(app), "the first refresh on screen")
+            await until(pilot, lambda: app.refreshes > 0 and "KTS-02 tụt" in screen(app), "the first refresh on screen")
             # The export holds the 80×24 terminal only: what is below the fold is not in it.
             text = screen(app)
             for visible in (
@@ -214,7 +248,7 @@ def test_overview_fits_80_by_24(filled: str) -> None:
                 "Đạt / Achieved",
                 "Chậm nhất theo nhóm",
                 "Độ mới dữ liệu",
-                "Cảnh báo đang mở / open alerts (2)",
+                "Cảnh báo / alerts · đang mở / open (2)",
             ):
                 assert visible in text, visible
             # Both alerts are on the screen, not below it.
