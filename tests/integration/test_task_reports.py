@@ -10,12 +10,14 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import msgspec
+import psycopg
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -25,9 +27,11 @@ from connectors.adapters.file_drop import FileDropConnector
 from connectors.adapters.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookConnector, sign
 from connectors.runner import SourceLoop, SourceState, run_push
 from index_engine.task_report import TaskReport
+from streams.reference import load_reference
 from streams.topics import Topics
 from tests.conftest import REPO, StackInfo, free_port
 from tests.connectors_support import CATALOG, KafkaEmitter, sample, source
+from tests.integration.conftest import WorkerProcess, service_env, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -265,3 +269,71 @@ def test_the_command_line_sends_one_report(stack: StackInfo, topics: Topics, tmp
     assert generated.id.startswith(f"cli:NV23-07:{today.isoformat()}:")
     assert f"  mã báo cáo / id: {generated.id}" in second.stdout
     assert by_task["NV99-01"].progress == 10.0
+
+
+H1_2023 = """
+SELECT count(*), count(*) FILTER (WHERE done), count(*) FILTER (WHERE report_source = 'tien-do')
+  FROM dti.task_latest WHERE period = 2023
+"""
+DONE_2023 = "SELECT task_code, progress, evidence FROM dti.task_latest WHERE period = 2023 AND done ORDER BY 1"
+
+
+def test_the_h1_2023_report_through_the_connectors_process_and_the_worker(
+    stack: StackInfo,
+    topics: Topics,
+    database_url: str,
+    tmp_path: Path,
+    worker_factory: Callable[..., WorkerProcess],
+) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    shutil.copy(REFERENCE, drop / REFERENCE.name)
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "tien-do.yaml").write_text(
+        f"type: file_drop\nproduces: task_reports\noptions: {{folder: {drop}, settle_seconds: 0}}\n", encoding="utf-8"
+    )
+    env = service_env(
+        stack,
+        database_url,
+        topics,
+        tmp_path,
+        QNDTI_CONNECTOR_SOURCES=str(sources),
+        QNDTI_CONNECTOR_STATE_DIR=str(tmp_path / "state"),
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "qndti", "connectors", "run", "--once", "--source", "tien-do"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "produced 52 task reports, 0 rejected" in run.stderr
+    assert (drop / "processed" / REFERENCE.name).exists()
+    with psycopg.connect(database_url) as conn:
+        load_reference(conn, CATALOG)  # what `qndti db migrate` does: the plans' tasks into dti.task
+    worker = worker_factory().start()
+    # As the province reported for the first half of 2023: 5 of the 52 tasks done.
+    wait_for(database_url, H1_2023, [(52, 5, 52)], what="the 52 tasks of 2023 with their reports")
+    wait_for(
+        database_url,
+        DONE_2023,
+        [
+            ("NV23-01", 100.0, "Trang thông tin điện tử chuyển đổi số của tỉnh vận hành"),
+            ("NV23-02", 100.0, "Kế hoạch 111/KH-UBND ngày 26/4/2023"),
+            ("NV23-03", 100.0, "Báo cáo hoàn thành cơ sở dữ liệu đất đai của UBND thành phố Hạ Long"),
+            ("NV23-04", 100.0, "Quyết định 311/QĐ-UBND ngày 8/2/2023"),
+            (
+                "NV23-05",
+                100.0,
+                "Báo cáo thanh toán không dùng tiền mặt 6 tháng đầu năm 2023 của NHNN chi nhánh Quảng Ninh",
+            ),
+        ],
+        what="the five tasks done by 30 June 2023",
+    )
+    with psycopg.connect(database_url) as conn:
+        letters = conn.execute("SELECT count(*) FROM dti.dead_letter").fetchone()
+    assert letters == (0,)
+    assert worker.alive()
