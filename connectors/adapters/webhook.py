@@ -153,7 +153,7 @@ class WebhookConnector:
             try:
                 if self.tasks is not None:
                     single = self.options.records not in payload
-                    batch = self._task_batch(self.tasks, records, delivery if single else None, checkpoint)
+                    batch = self._task_batch(self.tasks, records, delivery, single, checkpoint)
                 else:
                     mapped = self.mapper.map(records, now, label=f"delivery {delivery}, record")
                     batch = Batch.of(mapped, checkpoint)
@@ -175,15 +175,20 @@ class WebhookConnector:
         return web.json_response({"id": delivery, what: produced}, status=202)
 
     def _task_batch(
-        self, parser: TaskRecordParser, records: list[dict[str, Any]], single: str | None, checkpoint: Checkpoint
+        self,
+        parser: TaskRecordParser,
+        records: list[dict[str, Any]],
+        delivery: str,
+        single: bool,
+        checkpoint: Checkpoint,
     ) -> Batch:
-        """The task reports of a delivery (``single``: the id of a one-report body); raise on the first bad record."""
-        delivery = checkpoint["seen_ids"][-1]
+        """The task reports of a delivery (``single``: a body that is one report); raise on the first bad record."""
         reports = []
         for number, record in enumerate(records, start=1):
             folded = {fold(str(k)): v for k, v in record.items()}
             where = Where(f"delivery {delivery}, record {number}, field", {fold(str(k)): str(k) for k in record})
-            fallback = single or f"{delivery}/{number}"
+            # A record without an id of its own: the delivery's id for a one-report body, else numbered under it.
+            fallback = delivery if single else f"{delivery}/{number}"
             reports.append(parser.parse(folded, parser.names.find(folded), where, record_id=fallback))
         return Batch([], checkpoint, task_reports=reports, produces="task_reports")
 
