@@ -3,13 +3,13 @@
 Each file is read whole (see :mod:`connectors.reports`): if every data row maps, its observations are produced
 and the file moves to ``processed/``; if any row is bad, nothing of it is produced and it moves to ``failed/``
 with ``<file>.reason.txt`` saying which rows and why. A file whose content (SHA-256) was produced before is not
-produced again.
+produced again. The observations of a file carry its modification time as their revision, so a corrected file
+for the same date, saved after the original, has the higher revision (see :mod:`connectors.revisions`).
 
 A source with ``produces: task_reports`` reads task progress files instead (:mod:`connectors.progress_files`):
 each good row becomes a TaskReport; rows that cannot be one are logged and counted, and listed in
 ``<file>.reason.txt`` next to the file in ``processed/`` (or in ``failed/`` when no row was good); the other rows
-go through. The observations of a file carry its modification time as their revision, so a corrected file
-for the same date, saved after the original, has the higher revision (see :mod:`connectors.revisions`).
+go through.
 
 Options::
 
