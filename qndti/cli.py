@@ -20,6 +20,7 @@ from qndti.commands import (
     stack,
     tasks,
     watch,
+    why,
     worker,
 )
 
@@ -52,6 +53,7 @@ app.add_typer(grafana.app, name="grafana")
 app.command("worker")(worker.run)
 app.command("demo")(demo.run)
 app.command("watch")(watch.run)
+app.command("why")(why.run)
 app.command("import")(importer.run)
 app.command("bench", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(bench.run)
 

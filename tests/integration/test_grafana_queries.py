@@ -383,3 +383,17 @@ def test_unit_rank_is_computed_among_the_latest_scores_of_ranked_peers(flavour_d
         ("QN", None, None, "province"),
         ("UONGBI", 2, 3, "locality"),
     ]
+
+
+def test_the_task_rule_fires_for_exactly_the_tasks_with_an_open_alert(map_db: str) -> None:
+    series = {}
+    for query in (q.TASK_FLAG, q.TASK_LEVEL, q.TASK_PROGRESS, q.TASK_DAYS_LEFT):
+        columns, rows = _run(map_db, query.sql)
+        assert tuple(columns) == query.columns
+        series[query.columns[-1]] = {row[0]: float(row[-1]) for row in rows}
+    assert series["open"] == {"NVQ-01": 0, "NVQ-02": 1, "NVQ-03": 0, "NVQ-04": 0}
+    assert series["severity"]["NVQ-02"] == 3  # overdue
+    assert series["progress"]["NVQ-02"] == 40
+    assert set(series["days_left"]) == set(series["open"])  # the same series, so expressions join by labels
+    labels = _run(map_db, q.TASK_FLAG.sql)[1]
+    assert ("NVQ-02", "HALONG", "Thành phố Hạ Long", "Nhiệm vụ NVQ-02", "") in [row[:5] for row in labels]
