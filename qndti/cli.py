@@ -19,6 +19,7 @@ from qndti.commands import (
     plan,
     quarantine,
     stack,
+    tasks,
     watch,
     why,
     worker,
@@ -46,6 +47,7 @@ app.add_typer(stack.app, name="stack")
 app.add_typer(db.app, name="db")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(plan.app, name="plan")
+app.add_typer(tasks.app, name="tasks")
 app.add_typer(connectors.app, name="connectors")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(quarantine.app, name="quarantine")
