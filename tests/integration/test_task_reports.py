@@ -275,7 +275,8 @@ H1_2023 = """
 SELECT count(*), count(*) FILTER (WHERE done), count(*) FILTER (WHERE report_source = 'tien-do')
   FROM dti.task_latest WHERE period = 2023
 """
-DONE_2023 = "SELECT task_code, progress, evidence FROM dti.task_latest WHERE period = 2023 AND done ORDER BY 1"
+DONE_2023 = """SELECT task_code, lead_unit, progress, evidence FROM dti.task_latest
+                WHERE period = 2023 AND done ORDER BY 1"""
 
 
 def test_the_h1_2023_report_through_the_connectors_process_and_the_worker(
@@ -315,18 +316,20 @@ def test_the_h1_2023_report_through_the_connectors_process_and_the_worker(
     with psycopg.connect(database_url) as conn:
         load_reference(conn, CATALOG)  # what `qndti db migrate` does: the plans' tasks into dti.task
     worker = worker_factory().start()
-    # As the province reported for the first half of 2023: 5 of the 52 tasks done.
+    # As the province reported for the first half of 2023: 5 of the 52 tasks done, each with its lead unit of 2023
+    # (the plan is over: the lead at the task's deadline) and its evidence.
     wait_for(database_url, H1_2023, [(52, 5, 52)], what="the 52 tasks of 2023 with their reports")
     wait_for(
         database_url,
         DONE_2023,
         [
-            ("NV23-01", 100.0, "Trang thông tin điện tử chuyển đổi số của tỉnh vận hành"),
-            ("NV23-02", 100.0, "Kế hoạch 111/KH-UBND ngày 26/4/2023"),
-            ("NV23-03", 100.0, "Báo cáo hoàn thành cơ sở dữ liệu đất đai của UBND thành phố Hạ Long"),
-            ("NV23-04", 100.0, "Quyết định 311/QĐ-UBND ngày 8/2/2023"),
+            ("NV23-01", "STTTT", 100.0, "Trang thông tin điện tử chuyển đổi số của tỉnh vận hành"),
+            ("NV23-02", "SKHDT", 100.0, "Kế hoạch 111/KH-UBND ngày 26/4/2023"),
+            ("NV23-03", "HALONG", 100.0, "Báo cáo hoàn thành cơ sở dữ liệu đất đai của UBND thành phố Hạ Long"),
+            ("NV23-04", "STTTT", 100.0, "Quyết định 311/QĐ-UBND ngày 8/2/2023"),
             (
                 "NV23-05",
+                "NHNN",
                 100.0,
                 "Báo cáo thanh toán không dùng tiền mặt 6 tháng đầu năm 2023 của NHNN chi nhánh Quảng Ninh",
             ),
