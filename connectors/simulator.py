@@ -81,10 +81,35 @@ def read_profile(path: Path = PROFILE) -> tuple[dict[str, Level], dict[str, tupl
     return levels, shares
 
 
-def read_showcase(path: Path = SHOWCASE) -> dict[tuple[str, str], float | None]:
-    """Simulated departures from the profile, by (unit, metric): a fixed share, or ``None`` for never reported."""
+@dataclass(frozen=True, slots=True)
+class Alternating:
+    """A share that swaps between ``first`` and ``then`` every ``every`` seconds of the clock (live showcase)."""
+
+    first: float
+    then: float
+    every: float
+
+    def at(self, ts: dt.datetime) -> float:
+        """The share at ``ts``: ``first`` in even windows since the epoch, ``then`` in odd ones."""
+        return self.then if int(ts.timestamp() // self.every) % 2 else self.first
+
+
+Showcased = float | Alternating | None
+"""A showcase share: fixed, alternating (an alert that fires and clears), or ``None`` for never reported."""
+
+
+def _showcased(row: dict[str, str]) -> Showcased:
+    if not row["share"]:
+        return None
+    if row.get("then"):
+        return Alternating(float(row["share"]), float(row["then"]), float(row["every"]))
+    return float(row["share"])
+
+
+def read_showcase(path: Path = SHOWCASE) -> dict[tuple[str, str], Showcased]:
+    """Simulated departures from the profile, by (unit, metric)."""
     with path.open(encoding="utf-8", newline="") as handle:
-        return {(r["unit"], r["metric"]): float(r["share"]) if r["share"] else None for r in csv.DictReader(handle)}
+        return {(r["unit"], r["metric"]): _showcased(r) for r in csv.DictReader(handle)}
 
 
 def read_populations(path: Path = UNITS) -> dict[str, float]:
@@ -289,6 +314,8 @@ class Simulation:
 
     def _ratio(self, metric: str, unit: str, ts: dt.datetime) -> float:
         fixed = self.showcase.get((unit, metric))
+        if isinstance(fixed, Alternating):
+            return fixed.at(ts)
         if fixed is not None:
             return fixed
         share = self.shares[metric]

@@ -223,3 +223,25 @@ def test_replays_never_showcase(tmp_path: Path) -> None:
     assert SimulatorConnector(config, CATALOG).simulation.showcase == {}
     live = source(tmp_path, type="simulator", options={"showcase": True})
     assert SimulatorConnector(live, CATALOG).simulation.showcase[("P_HALAM", "dossier.processed_online")] is None
+
+
+def test_the_live_showcase_has_an_alert_that_fires_and_clears() -> None:
+    from index_engine.evaluate import evaluate_units
+    from index_engine.status import Status
+
+    sim = Simulation(CATALOG, seed=2023, showcase=SHOWCASE)
+    shown = []
+    # 1 December 2026 at noon is minute 29,394,000 of the epoch (even): 90 %, then 70 % the next minute.
+    for minute in (0, 1, 2):
+        at = dt.datetime(2026, 12, 1, 12, minute, 30, tzinfo=LOCAL_TZ)
+        values: dict[str, dict[str, float]] = {}
+        seen: dict[str, dict[str, dt.datetime]] = {}
+        for o in sim.observations(at):
+            if o.unit == "P_VIETHUNG":
+                values.setdefault(o.unit, {})[o.metric] = o.value
+                seen.setdefault(o.unit, {})[o.metric] = o.ts
+        card = evaluate_units(CATALOG, ["P_VIETHUNG"], at, values, seen)[0]
+        result = next(r for r in card.results if r.indicator == "CQS-04")
+        shown.append((round(result.value or 0), result.status))
+    # 70 % is not above the baseline B = 70: the value went back to where the year started.
+    assert shown == [(90, Status.ACHIEVED), (70, Status.DETERIORATING), (90, Status.ACHIEVED)]
