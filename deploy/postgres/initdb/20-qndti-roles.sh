@@ -21,7 +21,14 @@ SELECT 'CREATE ROLE grafana_reader LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOI
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'grafana_reader') \gexec
 SELECT 'CREATE ROLE qndti_writer NOLOGIN'
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'qndti_writer') \gexec
+SELECT current_setting('server_version_num')::int >= 160000 AS grant_options \gset
+\if :grant_options
 GRANT grafana_reader, qndti_writer TO qndti_app WITH ADMIN OPTION, INHERIT FALSE, SET FALSE;
+\else
+-- PostgreSQL 15 has no INHERIT or SET options on a grant: qndti_app also gets the rights of both roles, all of
+-- which it has already as the owner of schema dti.
+GRANT grafana_reader, qndti_writer TO qndti_app WITH ADMIN OPTION;
+\endif
 COMMENT ON ROLE grafana_reader IS 'Chỉ đọc các view công khai của dti / read-only access to the public views of dti';
 COMMENT ON ROLE qndti_writer IS 'Ghi các bảng chuỗi thời gian của dti / writes the time-series tables of dti';
 -- The migrations may have made grafana_reader first (NOLOGIN): set its attributes whichever came first.
