@@ -13,6 +13,7 @@ import re
 
 import psycopg
 from psycopg import sql
+from psycopg.rows import TupleRow
 
 from streams.errors import StreamsError
 
@@ -36,11 +37,12 @@ def check_name(name: str) -> None:
         raise RoleRefused(f"{name!r} là vai trò của hệ thống / is a role of the service or the server: choose another")
 
 
-def grant_writer(conn: psycopg.Connection[object], name: str, password: str) -> bool:
-    """Create or update the login role ``name`` with ``password``, a member of qndti_writer; True if created.
+def grant_writer(conn: psycopg.Connection[TupleRow], name: str, password: str) -> bool:
+    """Create the login role ``name`` with ``password``, a member of qndti_writer, or update it; True if created.
 
     Runs in one transaction on ``conn``, whose role needs CREATEROLE and the admin option on qndti_writer (or is
-    a superuser). An existing role keeps its name and memberships and loses any attribute beyond a login.
+    a superuser). An existing role is updated (its password, its membership) only if it is a plain login: one that
+    may create roles or databases, replicate, bypass row security or is a superuser is refused, never demoted.
 
     Raises:
         RoleRefused: the name is refused, the migrations have not run, or the connected role may not do it.
@@ -48,24 +50,32 @@ def grant_writer(conn: psycopg.Connection[object], name: str, password: str) -> 
     check_name(name)
     verifier = conn.pgconn.encrypt_password(password.encode(), name.encode(), b"scram-sha-256").decode()
     role = sql.Identifier(name)
-    attributes = sql.SQL("LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT PASSWORD {}")
     try:
         with conn.transaction():
             if conn.execute("SELECT FROM pg_roles WHERE rolname = %s", [WRITER]).fetchone() is None:
                 raise RoleRefused(
-                    f"chưa có vai trò {WRITER} / role {WRITER} does not exist: run `qndti db migrate` on this database"
-                    " first"
+                    f"chưa có vai trò {WRITER} / role {WRITER} does not exist: run the roles script or"
+                    " `qndti db migrate` on this database first"
                 )
-            exists = conn.execute("SELECT FROM pg_roles WHERE rolname = %s", [name]).fetchone() is not None
-            verb = sql.SQL("ALTER ROLE" if exists else "CREATE ROLE")
-            conn.execute(sql.SQL("{} {} ").format(verb, role) + attributes.format(sql.Literal(verifier)))
+            found = conn.execute(
+                "SELECT rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls"
+                " FROM pg_roles WHERE rolname = %s",
+                [name],
+            ).fetchone()
+            if found is not None and found[0]:
+                raise RoleRefused(
+                    f"vai trò {name!r} đã có và có thêm quyền / role {name!r} exists with more rights than a login"
+                    " (superuser, CREATEROLE, CREATEDB, REPLICATION or BYPASSRLS): choose another name"
+                )
+            verb = sql.SQL("CREATE ROLE" if found is None else "ALTER ROLE")
+            conn.execute(sql.SQL("{} {} LOGIN INHERIT PASSWORD {}").format(verb, role, sql.Literal(verifier)))
             conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(WRITER), role))
             database = sql.Identifier(conn.info.dbname)
             conn.execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(database, role))
     except psycopg.errors.InsufficientPrivilege as exc:
         raise RoleRefused(
-            f"vai trò {conn.info.user!r} không được tạo vai trò / role {conn.info.user!r} may not do this "
+            f"vai trò {conn.info.user!r} không được làm việc này / role {conn.info.user!r} may not do this "
             f"({exc.diag.message_primary}): connect as a superuser or a role with CREATEROLE and the admin option "
             f"on {WRITER}"
         ) from None
-    return not exists
+    return found is None

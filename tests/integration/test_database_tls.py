@@ -142,6 +142,21 @@ def test_worker_writes_over_verify_full_as_a_writer_login_that_can_do_nothing_el
         assert expected in " ".join(granted.stderr.split())
         said += granted.stdout + granted.stderr
 
+    # Only a role that may create roles can do it, and an existing role with more rights is never demoted.
+    with psycopg.connect(tls_server.url("postgres"), autocommit=True) as conn:
+        conn.execute("CREATE ROLE tls_admin LOGIN CREATEDB")
+    for who, name, said_back in (
+        (base, "other_worker", "role 'qndti_app' may not do this (permission denied to create role)"),
+        (admin, "tls_admin", "role 'tls_admin' exists with more rights than a login"),
+    ):
+        refused = qndti("db", "grant-writer", name, "--password-file", str(tmp_path / "worker-password"), env=who)
+        assert refused.returncode == 2, refused.stderr
+        assert said_back in " ".join(refused.stderr.split())
+        said += refused.stdout + refused.stderr
+    with psycopg.connect(tls_server.url("postgres"), autocommit=True) as conn:
+        assert conn.execute("SELECT rolcreatedb FROM pg_roles WHERE rolname = 'tls_admin'").fetchone() == (True,)
+        assert conn.execute("SELECT FROM pg_roles WHERE rolname = 'other_worker'").fetchone() is None
+
     produce(stack.kafka_bootstrap, topics, dossiers("HALONG", 12_345, 11_530) + dossiers("CAMPHA", 8_000, 7_500))
     worker_url = tls_server.url("qndti_worker", passwords["qndti_worker"])
     env = service_env(
