@@ -172,34 +172,24 @@ class EmbeddedPostgres:
         if self.tls is None:
             return []
         folder = self.home / "tls"
-        folder.mkdir(exist_ok=True)
-        files = {"server.crt": self.tls.certificate, "server.key": self.tls.key, "pg_hba.conf": None}
-        for name, source in files.items():
-            target = folder / name
-            if source is None:
-                target.write_text(_TLS_HBA)
-            else:
-                shutil.copyfile(source, target)
+        folder.mkdir(mode=0o700, exist_ok=True)
+        shutil.copyfile(self.tls.certificate, folder / "server.crt")
+        shutil.copyfile(self.tls.key, folder / "server.key")
+        (folder / "pg_hba.conf").write_text(_TLS_HBA)
+        owner = pwd.getpwnam(user) if user is not None else None
+        for path in (folder, *folder.iterdir()):
             # PostgreSQL refuses a key file that others may read.
-            target.chmod(0o600)
-            if user is not None:
-                entry = pwd.getpwnam(user)
-                os.chown(target, entry.pw_uid, entry.pw_gid)
-        if user is not None:
-            entry = pwd.getpwnam(user)
-            os.chown(folder, entry.pw_uid, entry.pw_gid)
-        return [
-            "-c",
-            "ssl=on",
-            "-c",
-            f"ssl_cert_file={folder / 'server.crt'}",
-            "-c",
-            f"ssl_key_file={folder / 'server.key'}",
-            "-c",
-            f"hba_file={folder / 'pg_hba.conf'}",
-            "-c",
-            "password_encryption=scram-sha-256",
-        ]
+            path.chmod(0o700 if path == folder else 0o600)
+            if owner is not None:
+                os.chown(path, owner.pw_uid, owner.pw_gid)
+        options = {
+            "ssl": "on",
+            "ssl_cert_file": folder / "server.crt",
+            "ssl_key_file": folder / "server.key",
+            "hba_file": folder / "pg_hba.conf",
+            "password_encryption": "scram-sha-256",
+        }
+        return [arg for name, value in options.items() for arg in ("-c", f"{name}={value}")]
 
     def pid(self) -> int | None:
         """The running postmaster's pid, read from ``postmaster.pid``."""
