@@ -11,10 +11,11 @@ from pydantic import BaseModel, ValidationError
 from typing_extensions import TypeIs
 
 from connectors.checkpoint import Checkpoint
-from connectors.config import SourceConfig
+from connectors.config import Produces, SourceConfig
 from connectors.errors import ConfigError, ConnectorError, SourceResponseInvalid
 from connectors.mapping import Mapped
 from index_engine.observation import Observation
+from index_engine.task_report import TaskReport
 
 
 @dataclass
@@ -22,7 +23,7 @@ class Batch:
     """What one poll read: observations to produce and the checkpoint to save once the broker acknowledged them.
 
     ``rejected`` lists records or files that were set aside (logged, never produced; the poll counts as one
-    failure, of the first one's class);
+    failure, of the first one's class); a source that ``produces`` task reports puts them in ``task_reports``;
     ``warnings`` are logged; ``after_produced`` runs once the observations are acknowledged and the checkpoint
     saved (a file drop moves its files then).
     """
@@ -34,6 +35,8 @@ class Batch:
     not_modified: bool = False
     after_produced: Callable[[], Awaitable[None]] | None = None
     warnings: list[str] = field(default_factory=list)
+    task_reports: list[TaskReport] = field(default_factory=list)
+    produces: Produces = "observations"
 
     @classmethod
     def of(cls, mapped: Mapped, checkpoint: Checkpoint) -> Batch:

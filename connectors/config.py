@@ -11,6 +11,9 @@ A file looks like this (every type has its own ``options``; see the README)::
     metrics: {daTiepNhan: dossier.received}               # source field (or name) → catalog metric code
     units: {aliases: {"VP UBND": VPUBND}}                  # extra names → unit codes, besides the catalog's
     options: {url: "https://…/api/thong-ke"}
+
+A source of task progress reports (``file_drop`` or ``webhook``) says ``produces: task_reports``; it maps no
+metrics, and ``tasks`` may add header names or state words to those it knows (see :mod:`connectors.tasks`).
 """
 
 from __future__ import annotations
@@ -27,8 +30,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from connectors.errors import ConfigError
 from connectors.numbers import NumberFormat
 from index_engine.catalog import Catalog, MetricKind
+from index_engine.task_report import TaskState
 
 SourceType = Literal["http_json", "sql", "file_drop", "webhook", "simulator"]
+Produces = Literal["observations", "task_reports"]
+TASK_SOURCE_TYPES: frozenset[str] = frozenset({"file_drop", "webhook"})
 DEFAULT_SOURCES = Path(__file__).parent / "sources"
 
 
@@ -120,6 +126,22 @@ class Units(_Strict):
     aliases: dict[str, str] = Field(default_factory=dict)
 
 
+class TaskFields(_Strict):
+    """Names a task-report source uses besides the Vietnamese and English ones known (header texts or JSON keys).
+
+    ``states`` maps more state words (``Tạm dừng``) to a TaskReport state.
+    """
+
+    task: list[str] = Field(default_factory=list)
+    progress: list[str] = Field(default_factory=list)
+    state: list[str] = Field(default_factory=list)
+    date: list[str] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list)
+    note: list[str] = Field(default_factory=list)
+    id: list[str] = Field(default_factory=list)
+    states: dict[str, TaskState] = Field(default_factory=dict)
+
+
 class RetryPolicy(_Strict):
     """Backoff and circuit breaker of one source."""
 
@@ -139,6 +161,7 @@ class SourceConfig(_Strict):
     schedule: Schedule = Schedule(interval=300)
     timeout: float = Field(30, gt=0)
     auth: Auth = NoAuth()
+    produces: Produces = Field("observations", description="Observation v1 records, or TaskReport v1 records.")
     kind: MetricKind | None = Field(None, description="Expected kind of every metric (checked against the catalog).")
     fields: Fields = Fields(unit_constant="QN")
     metrics: dict[str, str] = Field(default_factory=dict)
@@ -147,6 +170,17 @@ class SourceConfig(_Strict):
     timezone: str = "Asia/Ho_Chi_Minh"
     retry: RetryPolicy = RetryPolicy()
     options: dict[str, Any] = Field(default_factory=dict)
+    tasks: TaskFields = TaskFields()
+
+    @model_validator(mode="after")
+    def _task_reports(self) -> SourceConfig:
+        if self.produces != "task_reports":
+            return self
+        if self.type not in TASK_SOURCE_TYPES:
+            raise ValueError(f"a {self.type} source cannot produce task reports (file_drop and webhook can)")
+        if self.metrics or self.kind is not None:
+            raise ValueError("a source of task reports maps no metrics: leave 'metrics' and 'kind' out")
+        return self
 
     @field_validator("name")
     @classmethod

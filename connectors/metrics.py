@@ -28,6 +28,12 @@ class ConnectorMetrics:
         self.observations = Counter(
             "qndti_connector_observations", "Observations acknowledged by the broker.", ["source"], registry=registry
         )
+        self.task_reports = Counter(
+            "qndti_connector_task_reports",
+            "Task reports of a source: acknowledged by the broker, or rows and records that could not be one.",
+            ["source", "outcome"],
+            registry=registry,
+        )
         self.last_success = Gauge(
             "qndti_connector_last_success_timestamp_seconds",
             "Unix time of the last successful poll.",
@@ -48,6 +54,11 @@ class ConnectorMetrics:
     def failure(self, source: str, error_class: str) -> None:
         """Count one failure."""
         self.failures.labels(source=source, error_class=error_class).inc()
+
+    def tasks(self, source: str, produced: int, rejected: int) -> None:
+        """Count the task reports a poll or delivery produced and the rows it set aside."""
+        self.task_reports.labels(source=source, outcome="produced").inc(produced)
+        self.task_reports.labels(source=source, outcome="rejected").inc(rejected)
 
     def produced(self, source: str, count: int, newest: dt.datetime | None, now: dt.datetime) -> None:
         """Record acknowledged observations and the source's lag."""

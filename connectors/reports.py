@@ -65,6 +65,11 @@ def end_of_day(day: dt.date, zone: dt.tzinfo, now: dt.datetime) -> dt.datetime:
     return min(dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=zone), now)
 
 
+def day_in_name(name: str) -> dt.date | None:
+    """The report day (or a month's last day) written in a file name."""
+    return _day(Path(name).stem)
+
+
 def date_in_name(name: str, zone: dt.tzinfo, now: dt.datetime) -> dt.datetime | None:
     """The end of the report day (or month) written in a file name, not later than ``now``."""
     day = _day(Path(name).stem)

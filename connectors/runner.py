@@ -20,12 +20,20 @@ from zoneinfo import ZoneInfo
 
 from connectors.base import Batch, Connector, PushConnector
 from connectors.checkpoint import CheckpointStore
-from connectors.errors import ConnectorError, ProduceFailed, SourceResponseInvalid, SourceTimeout, SourceUnavailable
+from connectors.errors import (
+    ConnectorError,
+    ProduceFailed,
+    RecordRejected,
+    SourceResponseInvalid,
+    SourceTimeout,
+    SourceUnavailable,
+)
 from connectors.metrics import ConnectorMetrics
 from connectors.resilience import Backoff, CircuitBreaker, next_run
 from index_engine.catalog import Catalog
 from index_engine.errors import InvalidObservation
 from index_engine.observation import Observation, validate
+from index_engine.task_report import TaskReport
 
 log = logging.getLogger("connectors")
 
@@ -45,18 +53,33 @@ class Sink(Protocol):
         ...
 
 
+class TaskSink(Protocol):
+    """Where task reports go: the Kafka producer (to the task-report topic), or a list in tests."""
+
+    async def send_task_reports(self, reports: Sequence[TaskReport]) -> int:
+        """Send and wait for every acknowledgement; return how many were sent."""
+        ...
+
+
 @dataclass
 class Emitter:
-    """Validate → produce → save checkpoint → run the batch's follow-up → count. Shared by polled and pushed."""
+    """Validate → produce → save checkpoint → run the batch's follow-up → count. Shared by polled and pushed.
+
+    Observations are validated here; task reports are not (the worker judges them and dead-letters the bad ones).
+    """
 
     sink: Sink
     catalog: Catalog
     store: CheckpointStore | None
     metrics: ConnectorMetrics
     clock: Clock = utc_now
+    task_sink: TaskSink | None = None
 
     async def emit(self, source: str, batch: Batch) -> int:
-        """Produce one batch; raise ProduceFailed or SourceResponseInvalid and leave the checkpoint as it was."""
+        """Produce one batch; raise ProduceFailed or SourceResponseInvalid and leave the checkpoint as it was.
+
+        Return how many records (observations and task reports) the broker acknowledged.
+        """
         now = self.clock()
         for obs in batch.observations:
             try:
@@ -65,8 +88,14 @@ class Emitter:
                 raise SourceResponseInvalid(source, f"observation {obs.id}: {exc}") from None
         for rejected in batch.rejected:
             log.error("%s", rejected)
+        if batch.task_reports and self.task_sink is None:
+            raise ProduceFailed(source, "this process has no producer for task reports")
         try:
             sent = await self.sink.send(batch.observations) if batch.observations else 0
+            if batch.task_reports and self.task_sink is not None:
+                tasks = await self.task_sink.send_task_reports(batch.task_reports)
+            else:
+                tasks = 0
         except Exception as exc:
             raise ProduceFailed(source, f"the broker did not acknowledge: {type(exc).__name__}: {exc}") from exc
         if self.store is not None:
@@ -76,10 +105,13 @@ class Emitter:
         for warning in batch.warnings:
             log.warning("source %r: %s", source, warning)
         self.metrics.produced(source, sent, batch.newest, self.clock())
+        if batch.produces == "task_reports":
+            rows = sum(isinstance(r, RecordRejected) for r in batch.rejected)
+            self.metrics.tasks(source, tasks, rows)
         if batch.rejected:
             # One failure per poll, whatever the number of records set aside: failures ÷ polls stays ≤ 1.
             self.metrics.failure(source, batch.rejected[0].error_class)
-        return sent
+        return sent + tasks
 
 
 @dataclass
@@ -155,7 +187,8 @@ class SourceLoop:
         self.backoff.reset()
         self.state.succeeded(now, batch.rejected)
         if sent or batch.rejected:
-            log.info("source %r: produced %d observations, %d rejected", self.name, sent, len(batch.rejected))
+            what = "task reports" if batch.produces == "task_reports" else "observations"
+            log.info("source %r: produced %d %s, %d rejected", self.name, sent, what, len(batch.rejected))
         return max(0.0, (next_run(config.schedule, now, self.zone) - self.emitter.clock()).total_seconds())
 
     def _failed(self, exc: ConnectorError) -> float:

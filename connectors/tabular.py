@@ -136,7 +136,16 @@ def _open_workbook(path: Path, data: bytes) -> Any:
         raise TableError(f"not a readable XLSX workbook: {type(exc).__name__} while opening it") from None
 
 
-def _xlsx_grid(path: Path, data: bytes, sheet: str | int) -> list[list[Any]]:
+def _cell_value(cell: Any) -> Any:
+    value = cell.value
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number and "%" in str(getattr(cell, "number_format", "") or ""):
+        # A cell typed as 60% holds 0.6: give the percentage points it shows.
+        return round(value * 100, 9)
+    return value
+
+
+def _xlsx_grid(path: Path, data: bytes, sheet: str | int, percent_points: bool = False) -> list[list[Any]]:
     book = _open_workbook(path, data)
     try:
         if isinstance(sheet, int):
@@ -148,7 +157,10 @@ def _xlsx_grid(path: Path, data: bytes, sheet: str | int) -> list[list[Any]]:
             if fold(sheet) not in names:
                 raise TableError(f"the workbook has no sheet {sheet!r} (it has {', '.join(book.sheetnames)})")
             ws = book[names[fold(sheet)]]
-        grid = [list(row) for row in ws.iter_rows(values_only=True)]
+        if percent_points:
+            grid = [[_cell_value(c) for c in row] for row in ws.iter_rows()]
+        else:
+            grid = [list(row) for row in ws.iter_rows(values_only=True)]
         # A merged cell keeps its value in the top-left cell only: copy it over the whole range.
         for merged in ws.merged_cells.ranges:
             value = grid[merged.min_row - 1][merged.min_col - 1]
@@ -162,8 +174,13 @@ def _xlsx_grid(path: Path, data: bytes, sheet: str | int) -> list[list[Any]]:
         book.close()
 
 
-def read_grid(path: Path, sheet: str | int = 0, expect: str | None = None) -> Grid:
-    """Every row of a CSV or XLSX file; ``expect`` is a header cell that tells a CSV's separator."""
+def read_grid(
+    path: Path, sheet: str | int = 0, expect: str | tuple[str, ...] | None = None, percent_points: bool = False
+) -> Grid:
+    """Every row of a CSV or XLSX file; ``expect`` is a header cell (or any of several) that tells a CSV's separator.
+
+    With ``percent_points`` a workbook number shown as a percentage (typed ``60%``, stored 0.6) is read as 60.
+    """
     suffix = path.suffix.lower()
     if suffix == ".xls":
         raise TableError("an Excel 97-2003 workbook (.xls): open it in Excel and save it as .xlsx or CSV UTF-8")
@@ -173,7 +190,7 @@ def read_grid(path: Path, sheet: str | int = 0, expect: str | None = None) -> Gr
     if not data:
         raise TableError("the file is empty (0 bytes)")
     if suffix != ".csv":
-        return Grid(_xlsx_grid(path, data, sheet))
+        return Grid(_xlsx_grid(path, data, sheet, percent_points))
     try:
         text, encoding = decode(data)
     except TextDecodeError as exc:

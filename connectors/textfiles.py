@@ -86,18 +86,18 @@ def _score(rows: list[list[str]]) -> tuple[int, int]:
     return count * width, width
 
 
-def separator(text: str, expect: str | None = None) -> str:
-    """The separator of a CSV text; ``expect`` is a header cell the right one shows whole."""
+def separator(text: str, expect: str | tuple[str, ...] | None = None) -> str:
+    """The separator of a CSV text; ``expect`` is a header cell (or any of several) the right one shows whole."""
     sample = "\n".join(text.splitlines()[:SAMPLE_LINES])
     splits = {sep: _split(sample, sep) for sep in SEPARATORS}
     if expect is not None:
-        wanted = fold(expect)
+        wanted = {fold(e) for e in ((expect,) if isinstance(expect, str) else expect)}
         for sep, rows in splits.items():
-            if any(fold(cell) == wanted for row in rows for cell in row):
+            if any(fold(cell) in wanted for row in rows for cell in row):
                 return sep
     return max(SEPARATORS, key=lambda sep: _score(splits[sep]))
 
 
-def csv_rows(text: str, expect: str | None = None) -> list[list[str]]:
+def csv_rows(text: str, expect: str | tuple[str, ...] | None = None) -> list[list[str]]:
     """Every row of a CSV text as a list of cells."""
     return _split(text, separator(text, expect))

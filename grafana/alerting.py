@@ -18,6 +18,8 @@ from grafana_foundation_sdk.models import alerting as am
 
 from grafana import queries as q
 from grafana.builders import indicator as indicator_board
+from grafana.builders.quality import UID as DATA_QUALITY_BOARD
+from grafana.builders.tasks import UID as TASKS_BOARD
 from grafana.panels import promql
 from grafana.sql import POSTGRES_UID, PROMETHEUS_UID, Sql
 
@@ -142,6 +144,70 @@ def stale_rule() -> al.Rule:
     )
 
 
+_TASK_VI: Final = (
+    "{{ if eq $values.S.Value 3.0 }}quá hạn{{ else if eq $values.S.Value 2.0 }}có nguy cơ chậm"
+    "{{ else }}sắp đến hạn{{ end }}"
+)
+_TASK_EN: Final = (
+    "{{ if eq $values.S.Value 3.0 }}overdue{{ else if eq $values.S.Value 2.0 }}at risk{{ else }}due soon{{ end }}"
+)
+
+
+def task_rule() -> al.Rule:
+    """The worker holds an open task alert (overdue, at risk after its hysteresis, or the deadline reminder)."""
+    return (
+        _rule("qndti-task-behind", "Nhiệm vụ quá hạn hoặc có nguy cơ chậm", "qndti-tasks", "0s")
+        .with_query(_sql("A", q.TASK_FLAG))
+        .with_query(_sql("S", q.TASK_LEVEL))
+        .with_query(_sql("P", q.TASK_PROGRESS))
+        .with_query(_sql("D", q.TASK_DAYS_LEFT))
+        .with_query(_threshold("C", "A", 0.5))
+        .condition("C")
+        .labels({"kind": "task"})
+        .annotations(
+            {
+                "severity": (
+                    "{{ if ge $values.S.Value 3.0 }}critical{{ else if ge $values.S.Value 2.0 }}warning"
+                    "{{ else }}info{{ end }}"
+                ),
+                "status": _TASK_VI + " / " + _TASK_EN,
+                "summary": "Nhiệm vụ {{ $labels.task }} ({{ $labels.lead_unit_name }}): " + _TASK_VI,
+                "description": (
+                    "Nhiệm vụ {{ $labels.task }} ({{ $labels.task_title }}) do {{ $labels.lead_unit_name }} chủ trì "
+                    "đang " + _TASK_VI + ": tiến độ {{ humanize $values.P.Value }}%, còn "
+                    "{{ humanize $values.D.Value }} ngày đến hạn (âm: đã quá hạn). Đơn vị phối hợp: "
+                    "{{ $labels.co_leads }}."
+                ),
+                "runbook_url": "/d/" + TASKS_BOARD + '?var-year={{ now | date "2006" }}',
+            }
+        )
+    )
+
+
+def quarantine_rule() -> al.Rule:
+    """Observations of a source and unit are held in quarantine: the sending unit has figures to fix."""
+    return (
+        _rule("qndti-quarantine-held", "Số liệu bị cách ly", "qndti-data-quality", "0s")
+        .with_query(_sql("A", q.QUARANTINE_HELD))
+        .with_query(_threshold("C", "A", 0.5))
+        .condition("C")
+        .labels({"kind": "quarantine"})
+        .annotations(
+            {
+                "severity": "warning",
+                "summary": "{{ $labels.unit_name }}: {{ humanize $values.A.Value }} số liệu từ {{ $labels.source }} "
+                "bị cách ly",
+                "description": (
+                    "{{ humanize $values.A.Value }} quan sát từ nguồn {{ $labels.source }} của {{ $labels.unit_name }} "
+                    "không hợp lý (số lẻ ở số đếm, vượt giới hạn, thay đổi đột biến, phần lớn hơn tổng) và chưa được "
+                    "tính. Gửi bản sửa (revision) hoặc nhờ quản trị chấp nhận / loại: qndti quarantine list."
+                ),
+                "runbook_url": "/d/" + DATA_QUALITY_BOARD,
+            }
+        )
+    )
+
+
 def pipeline_stopped_rules() -> list[al.Rule]:
     """The worker wrote no batch, or a connector polled no source successfully, for 15 minutes."""
     worker = (
@@ -196,10 +262,12 @@ def rule_groups() -> list[al.RuleGroup]:
     """Every rule group (the API form: what the provisioning HTTP API accepts)."""
     indicators = al.RuleGroup("qndti-indicators").folder_uid(FOLDER_UID).interval(300)
     indicators = indicators.with_rule(behind_target_rule()).with_rule(stale_rule())
+    tasks = al.RuleGroup("qndti-tasks").folder_uid(FOLDER_UID).interval(300).with_rule(task_rule())
+    quality = al.RuleGroup("qndti-data-quality").folder_uid(FOLDER_UID).interval(300).with_rule(quarantine_rule())
     pipeline = al.RuleGroup("qndti-pipeline").folder_uid(FOLDER_UID).interval(60)
     for rule in pipeline_stopped_rules():
         pipeline = pipeline.with_rule(rule)
-    return [indicators, pipeline]
+    return [indicators, tasks, quality, pipeline]
 
 
 TEMPLATES: Final = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
 from grafana import alerting
-from grafana.builders import indicator, overview, pillar, pipeline, tasks, unit, wall
+from grafana.builders import indicator, overview, pillar, pipeline, quality, tasks, unit, wall
 from grafana.builders.common import PILLAR_NAMES, Facts
 from grafana.errors import GeneratedFilesStale
 from grafana.kiosk import KIOSK_ROWS, table_rows_that_fit, wall_screens
@@ -68,6 +69,7 @@ def build_dashboards(catalog: Catalog) -> list[dash.Dashboard]:
         tasks.build(str(facts.task_year or "")),
         indicator.build(facts, first_indicator),
         pipeline.build(),
+        quality.build(),
     ]
 
 
@@ -208,10 +210,12 @@ def _alert_files(art: dict[str, Any]) -> dict[str, str]:
 def build_all(catalog: Catalog) -> Artefacts:
     """Build every dashboard and provisioning file."""
     dashboards = {board["uid"]: board for board in (dashboard_json(b) for b in build_dashboards(catalog))}
-    # Every unit that leads an indicator on some day of a plan year: the plans' leads and their successors.
+    # Every unit that leads an indicator or a task on some day of a plan year: the plans' leads and successors.
+    tasks = [task for plan in catalog.plans.values() for task in plan.tasks.values()]
     lead_units = sorted(
         {ind.lead_unit for ind in catalog.indicators.values()}
         | {lead for code in catalog.indicators for _, _, lead in catalog.lead_spans(code)}
+        | {catalog.task_lead(task, day) for task in tasks for day in (dt.date(task.year, 1, 1), task.deadline)}
     )
     art: dict[str, Any] = {
         "rule_groups": [_json(g.build()) for g in alerting.rule_groups()],

@@ -495,3 +495,81 @@ STALE_HOURS: Final = query(
     *ALERT_LABELS,
     "hours",
 )
+
+
+# The task rule reads the worker's open task alerts (dti.task_alerts_open) for the tasks of this year's plan: one
+# alert per task (its kinds are annotations), routed by the lead unit of the day; co-leads are named in the text.
+
+_TASK_LABELS: Final = """t.task_code AS task, t.lead_unit, t.lead_unit_name_vi AS lead_unit_name,
+    t.title_vi AS task_title, array_to_string(t.co_lead_units, ', ') AS co_leads"""
+TASK_LABELS: Final = ("task", "lead_unit", "lead_unit_name", "task_title", "co_leads")
+TASK_SEVERITY: Final = {"reminder": 1, "at_risk": 2, "overdue": 3}
+"""The number a task alert carries for its most serious open kind (annotations turn it into words)."""
+_TASK_SEVERITY_SQL: Final = (
+    "CASE o.kind " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in TASK_SEVERITY.items()) + " ELSE 1 END"
+)
+_OPEN_TASK: Final = f"""LEFT JOIN (SELECT o.task_code, max({_TASK_SEVERITY_SQL}) AS severity
+        FROM dti.task_alerts_open AS o GROUP BY 1) AS a ON a.task_code = t.task_code
+    WHERE t.period = EXTRACT(YEAR FROM now() AT TIME ZONE 'Asia/Ho_Chi_Minh')"""
+
+
+def _task(expression: str, column: str) -> Query:
+    return query(
+        f"""SELECT {_TASK_LABELS}, {expression} AS {column} FROM dti.task_latest AS t {_OPEN_TASK}""",
+        *TASK_LABELS,
+        column,
+    )
+
+
+TASK_FLAG: Final = _task("CASE WHEN a.severity IS NULL THEN 0 ELSE 1 END", "open")
+TASK_LEVEL: Final = _task("coalesce(a.severity, 0)", "severity")
+TASK_PROGRESS: Final = _task("coalesce(t.progress, 0)", "progress")
+TASK_DAYS_LEFT: Final = _task(
+    "coalesce(t.days_left, t.deadline - (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date)", "days_left"
+)
+
+
+# --- data quality: quarantined observations ---------------------------------------------------------------------
+
+
+def quarantine_by_source() -> Query:
+    """Per source and sending unit: observations held, their reasons, the newest."""
+    return query(
+        """SELECT source AS "Nguồn", unit_name_vi AS "Đơn vị gửi", count(*) AS "Đang cách ly",
+                  string_agg(DISTINCT reason, ', ') AS "Lý do", max(ts) AS "Mới nhất"
+             FROM dti.quarantine_open GROUP BY source, unit_name_vi ORDER BY 3 DESC, 1, 2""",
+        "Nguồn",
+        "Đơn vị gửi",
+        "Đang cách ly",
+        "Lý do",
+        "Mới nhất",
+    )
+
+
+def quarantine_list(limit: int = 200) -> Query:
+    """The observations held, newest first, with what to fix."""
+    return query(
+        f"""SELECT ts AS "Thời điểm", unit_name_vi AS "Đơn vị gửi", source AS "Nguồn", metric_code AS "Số liệu",
+                   value AS "Giá trị", reason AS "Lý do", detail_vi AS "Cần sửa", id AS "Mã quan sát"
+              FROM dti.quarantine_open ORDER BY ts DESC, id LIMIT {limit}""",
+        "Thời điểm",
+        "Đơn vị gửi",
+        "Nguồn",
+        "Số liệu",
+        "Giá trị",
+        "Lý do",
+        "Cần sửa",
+        "Mã quan sát",
+    )
+
+
+# One alert per source and sending unit with observations held (routed to that unit by its ``lead_unit`` label).
+_HELD_LABELS: Final = (
+    "source, unit_code AS unit, unit_code AS lead_unit, coalesce(unit_name_vi, unit_code) AS unit_name"
+)
+HELD_LABELS: Final = ("source", "unit", "lead_unit", "unit_name")
+QUARANTINE_HELD: Final = query(
+    f"SELECT {_HELD_LABELS}, count(*) AS held FROM dti.quarantine_open GROUP BY 1, 2, 3, 4",
+    *HELD_LABELS,
+    "held",
+)

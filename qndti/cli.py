@@ -7,7 +7,23 @@ import os
 import typer
 
 from qndti import commands
-from qndti.commands import bench, catalog, connectors, db, demo, dlq, grafana, importer, plan, stack, watch, worker
+from qndti.commands import (
+    bench,
+    catalog,
+    connectors,
+    db,
+    demo,
+    dlq,
+    grafana,
+    importer,
+    plan,
+    quarantine,
+    stack,
+    tasks,
+    watch,
+    why,
+    worker,
+)
 
 app = typer.Typer(
     help="QN-DTI Monitor: real-time monitoring of Quảng Ninh's digital-transformation index.",
@@ -31,12 +47,15 @@ app.add_typer(stack.app, name="stack")
 app.add_typer(db.app, name="db")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(plan.app, name="plan")
+app.add_typer(tasks.app, name="tasks")
 app.add_typer(connectors.app, name="connectors")
 app.add_typer(dlq.app, name="dlq")
+app.add_typer(quarantine.app, name="quarantine")
 app.add_typer(grafana.app, name="grafana")
 app.command("worker")(worker.run)
 app.command("demo")(demo.run)
 app.command("watch")(watch.run)
+app.command("why")(why.run)
 app.command("import")(importer.run)
 app.command("bench", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(bench.run)
 

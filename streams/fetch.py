@@ -18,7 +18,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
 from streams.checkpoint import Partition
-from streams.processor import Message
+from streams.processor import ACCEPTED_HEADER, Message
 
 log = logging.getLogger(__name__)
 
@@ -125,4 +125,5 @@ def _message(record: Any) -> Message:
         partition=record.partition,
         offset=record.offset,
         timestamp=dt.datetime.fromtimestamp(record.timestamp / 1000, dt.UTC),
+        accepted=any(name == ACCEPTED_HEADER for name, _ in record.headers or ()),
     )

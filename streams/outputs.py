@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaProducer
 from index_engine.catalog import Catalog
 from streams.evaluation import Alert
 from streams.processor import BatchResult, DeadLetter
-from streams.records import alert_rows, dead_letter_row, observation_row, row_json, scorecard_rows
+from streams.records import alert_rows, dead_letter_row, observation_row, quarantine_row, row_json, scorecard_rows
 from streams.rows import Row
 from streams.sink import latest_per_key
 from streams.store import state_rows
@@ -82,6 +82,7 @@ def database_rows(catalog: Catalog, result: BatchResult, store_observations: boo
     if store_observations:
         rows.extend(observation_row(o) for o in result.observations)
     rows.extend(dead_letter_row(letter) for letter in result.dead_letters)
+    rows.extend(quarantine_row(*held) for held in result.quarantined)
     for unit, state in result.states.items():
         rows.extend(state_rows(unit, state))
     return rows

@@ -5,6 +5,8 @@ connectors) and ``qndti.rollup`` (children's indicator inputs sent to their pare
 (:mod:`streams.worker`) feeds batches here and writes what comes back: indicator rows, scorecards and alerts, the
 changed unit states, rollup messages and dead letters. Delta observations whose id was counted before (the
 ``counted`` ids the worker read from the database) or earlier in the same batch are accepted and change nothing.
+An implausible observation (:mod:`index_engine.plausibility`) is quarantined: kept aside with its reason and not
+applied, unless its message carries the header :data:`ACCEPTED_HEADER` that ``qndti quarantine accept`` sets.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from index_engine.catalog import Catalog
 from index_engine.errors import InvalidObservation
 from index_engine.observation import Observation, decode_observation
 from index_engine.periods import LOCAL_TZ, period_of
+from index_engine.plausibility import Problem, check_share, check_value
 from index_engine.results import Scorecard
 from index_engine.values import indicator_value
 from streams.evaluation import Alert, evaluate_state
@@ -38,6 +41,9 @@ from streams.state import (
     newest,
 )
 
+ACCEPTED_HEADER = "qndti-accepted"
+"""Kafka header of an observation an operator accepted out of quarantine: its plausibility is not checked."""
+
 
 @dataclass(frozen=True, slots=True)
 class Message:
@@ -50,6 +56,8 @@ class Message:
     offset: int = 0
     timestamp: dt.datetime = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     """The message's own time (Kafka's timestamp): dead letters are keyed by it with the origin."""
+    accepted: bool = False
+    """The message carries :data:`ACCEPTED_HEADER`."""
 
     @property
     def origin(self) -> str:
@@ -87,6 +95,8 @@ class BatchResult:
     accepted: int = 0
     repeated: int = 0
     """Delta observations whose id was already counted."""
+    quarantined: list[tuple[Message, Observation, Problem]] = field(default_factory=list)
+    """Implausible observations, kept aside and not applied."""
 
 
 Decoded = Observation | list[RollupMessage] | DeadLetter
@@ -102,6 +112,8 @@ class BatchProcessor:
         self.evaluate = evaluate
         # Looked up once per observation: computed once here rather than by scanning every indicator.
         self._reading = {code: catalog.indicators_reading(code) for code in catalog.metrics}
+        shares = catalog.plausibility.shares
+        self._shares = {code: tuple(i for i in self._reading[code] if i.code in shares) for code in catalog.metrics}
 
     def process(
         self,
@@ -137,7 +149,7 @@ class BatchProcessor:
                 result.dead_letters.append(item)
                 continue
             if isinstance(item, Observation):
-                applied = self._observe(item, result, load, seen)
+                applied = self._observe(message, item, result, load, seen)
             else:
                 applied = self._contribute((message.key or b"").decode(), item, result, load)
             if applied is None:
@@ -205,12 +217,32 @@ class BatchProcessor:
             return reject("key_mismatch", f"message key {message.key!r} is not the unit code {obs.unit!r}")
         return obs
 
+    def _implausible(self, obs: Observation, state: UnitState, period: int) -> Problem | None:
+        cell = state.own.get((obs.metric, period))
+        problem = check_value(self.catalog.plausibility, obs, None if cell is None else cell.value)
+        for indicator in self._shares[obs.metric]:
+            if problem is not None:
+                break
+            other = indicator.denominator if obs.metric == indicator.numerator else indicator.numerator
+            partner = state.own.get((other or "", period))
+            problem = check_share(indicator, obs, None if partner is None else (partner.ts, partner.value))
+        return problem
+
     def _observe(
-        self, obs: Observation, result: BatchResult, load: Callable[[str], UnitState], seen: dict[str, Counted]
+        self,
+        message: Message,
+        obs: Observation,
+        result: BatchResult,
+        load: Callable[[str], UnitState],
+        seen: dict[str, Counted],
     ) -> tuple[str, list[IndicatorKey]] | None:
-        result.accepted += 1
         state = self._state(obs.unit, result, load)
         period = period_of(obs.ts)
+        problem = None if message.accepted else self._implausible(obs, state, period)
+        if problem is not None:
+            result.quarantined.append((message, obs, problem))
+            return None
+        result.accepted += 1
         replaces: Counted | None = None
         if obs.kind == "delta":
             figure = figure_of(obs)

@@ -13,9 +13,10 @@ from index_engine.alerts import AlertKind
 from index_engine.catalog import Catalog
 from index_engine.explain import explain_alert
 from index_engine.observation import Observation
+from index_engine.plausibility import Problem
 from index_engine.results import Scorecard
 from streams.evaluation import Alert
-from streams.processor import DeadLetter
+from streams.processor import DeadLetter, Message
 from streams.rows import (
     OVERALL,
     AlertAction,
@@ -23,6 +24,7 @@ from streams.rows import (
     DeadLetterRow,
     IndicatorRow,
     ObservationRow,
+    QuarantineRow,
     Row,
     StatusRow,
     UnitScoreRow,
@@ -148,4 +150,25 @@ def row_json(row: IndicatorRow) -> bytes:
             "denominator": row.denominator,
             "version": row.version,
         }
+    )
+
+
+def quarantine_row(message: Message, obs: Observation, problem: Problem) -> QuarantineRow:
+    """An implausible observation as the database keeps it, with its reason and original bytes."""
+    return QuarantineRow(
+        id=obs.id,
+        ts=obs.ts,
+        source=obs.source,
+        metric_code=obs.metric,
+        unit_code=obs.unit,
+        kind=obs.kind,
+        value=obs.value,
+        revision=obs.revision,
+        reason=problem.reason,
+        detail_vi=problem.detail_vi,
+        detail_en=problem.detail_en,
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        payload=message.value,
     )

@@ -226,6 +226,27 @@ class TaskAlertRow:
     notify: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class QuarantineRow:
+    """An implausible observation kept aside with its reason (``dti.quarantine``); its original bytes too."""
+
+    id: str
+    ts: dt.datetime
+    source: str
+    metric_code: str
+    unit_code: str
+    kind: str
+    value: float
+    revision: int
+    reason: str
+    detail_vi: str
+    detail_en: str
+    topic: str
+    partition: int
+    offset: int
+    payload: bytes
+
+
 TaskRow = TaskReportRow | TaskStateRow | TaskAlertRow
 """A row of the task tables."""
 
@@ -233,6 +254,15 @@ StateRow = StateUnitRow | StateCellRow | StateContributionRow | StateIndicatorRo
 """A row of the worker's own state tables."""
 
 Row = (
-    IndicatorRow | MetricRow | StatusRow | UnitScoreRow | AlertRow | ObservationRow | DeadLetterRow | StateRow | TaskRow
+    IndicatorRow
+    | MetricRow
+    | StatusRow
+    | UnitScoreRow
+    | AlertRow
+    | ObservationRow
+    | DeadLetterRow
+    | StateRow
+    | TaskRow
+    | QuarantineRow
 )
 """Any row the sink writes."""

@@ -18,6 +18,7 @@ from streams.rows import (
     IndicatorRow,
     MetricRow,
     ObservationRow,
+    QuarantineRow,
     Row,
     StateCellRow,
     StateContributionRow,
@@ -262,6 +263,26 @@ def _task_state(r: TaskStateRow, _: dt.timedelta) -> Params:
         r.alert_pending,
         list(r.alerts_open),
         r.reminded,
+    )
+
+
+def _quarantine(r: QuarantineRow, _: dt.timedelta) -> Params:
+    return (
+        r.id,
+        r.ts,
+        r.source,
+        r.metric_code,
+        r.unit_code,
+        r.kind,
+        r.value,
+        r.revision,
+        r.reason,
+        r.detail_vi,
+        r.detail_en,
+        r.topic,
+        r.partition,
+        r.offset,
+        r.payload,
     )
 
 
@@ -510,5 +531,30 @@ TABLES: dict[type[Row], Table] = {
         ("task_code", "kind", "ts", "action"),
         _task_alert,
         versioned=False,
+    ),
+    QuarantineRow: Table(
+        "dti.quarantine",
+        (
+            ("id", _TEXT),
+            ("ts", _TS),
+            ("source", _TEXT),
+            ("metric_code", _TEXT),
+            ("unit_code", _TEXT),
+            ("kind", _TEXT),
+            ("value", _FLOAT),
+            ("revision", _BIGINT),
+            ("reason", _TEXT),
+            ("detail_vi", _TEXT),
+            ("detail_en", _TEXT),
+            ("topic", _TEXT),
+            ("partition", _INT),
+            ("offset", _BIGINT),
+            ("payload", "bytea"),
+        ),
+        ("id", "ts"),
+        _quarantine,
+        versioned=False,
+        updates=False,
+        stamped=False,
     ),
 }

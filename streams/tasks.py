@@ -224,7 +224,8 @@ def _evaluate(catalog: Catalog, task: Task, state: TaskCurrent, now: dt.datetime
     if reported is not None:
         latest = Progress(reported.date, reported.progress, reported.state == "done", reported.evidence)
     assessment = assess(task, plan.task_rules, plan.starts_on, latest, day)
-    lead = catalog.task_lead(task, day)
+    # The lead of the day while the plan runs (it follows a merger); for a past plan, the lead at its deadline.
+    lead = catalog.task_lead(task, day if day.year == task.year else task.deadline)
     alert_state, decision = decide_task(state.alert, assessment, task, plan.task_rules, lead)
     row = _state_row(task.code, reported, assessment, lead, alert_state)
     batch.current[task.code] = TaskCurrent(reported, alert_state, row)

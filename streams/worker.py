@@ -490,6 +490,10 @@ class Worker:
         for role, count in Counter(roles.get(m.topic, "observations") for m in batch).items():
             metrics.messages.labels(role).inc(count)
         metrics.observations.labels("accepted").inc(result.accepted)
+        metrics.observations.labels("quarantined").inc(len(result.quarantined))
+        for _, obs, problem in result.quarantined:
+            log.warning("quarantined: %s %s %s at %s (%s): %s", obs.unit, obs.metric, obs.id, obs.ts, problem.reason,
+                        problem.detail_en)  # fmt: skip
         metrics.observations.labels("rejected").inc(len(result.dead_letters))
         metrics.observations.labels("repeated").inc(result.repeated)
         metrics.observations.labels("revised").inc(len(result.revised))

@@ -19,6 +19,7 @@ from connectors.metrics import ConnectorMetrics
 from connectors.runner import Emitter
 from index_engine.catalog import Catalog, load_catalog
 from index_engine.observation import Observation, decode_observation
+from index_engine.task_report import TaskReport
 
 CATALOG = load_catalog()
 
@@ -46,10 +47,11 @@ def source(folder: Path, name: str = "src", **settings: Any) -> SourceConfig:
 
 
 class ListSink:
-    """Collects observations; fails while ``failing`` is set (a broker that does not acknowledge)."""
+    """Collects observations and task reports; fails while ``failing`` is set (a broker that does not acknowledge)."""
 
     def __init__(self) -> None:
         self.sent: list[Observation] = []
+        self.task_reports: list[TaskReport] = []
         self.failing = False
 
     async def send(self, observations: Sequence[Observation]) -> int:
@@ -58,11 +60,17 @@ class ListSink:
         self.sent.extend(observations)
         return len(observations)
 
+    async def send_task_reports(self, reports: Sequence[TaskReport]) -> int:
+        if self.failing:
+            raise ConnectionError("broker down")
+        self.task_reports.extend(reports)
+        return len(reports)
+
 
 def emitter(sink: Any, state: Path, catalog: Catalog = CATALOG) -> tuple[Emitter, CollectorRegistry]:
-    """An emitter with a fresh registry and a checkpoint folder."""
+    """An emitter with a fresh registry and a checkpoint folder; task reports go to ``sink`` too."""
     registry = CollectorRegistry()
-    return Emitter(sink, catalog, CheckpointStore(state), ConnectorMetrics(registry)), registry
+    return Emitter(sink, catalog, CheckpointStore(state), ConnectorMetrics(registry), task_sink=sink), registry
 
 
 def sample(registry: CollectorRegistry, name: str, **labels: str) -> float:
@@ -105,10 +113,12 @@ async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float =
 class KafkaEmitter:
     """An emitter that produces to a real topic with the service's producer (use inside ``async with``)."""
 
-    def __init__(self, bootstrap: str, topic: str, state: Path, catalog: Catalog = CATALOG) -> None:
+    def __init__(
+        self, bootstrap: str, topic: str, state: Path, catalog: Catalog = CATALOG, task_topic: str | None = None
+    ) -> None:
         from connectors.producer import ObservationProducer
 
-        self.producer = ObservationProducer(bootstrap, topic)
+        self.producer = ObservationProducer(bootstrap, topic, task_topic or "qndti.task-reports")
         self.emitter, self.registry = emitter(self.producer, state, catalog)
         self.store = CheckpointStore(state)
 

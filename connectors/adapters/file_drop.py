@@ -6,6 +6,11 @@ with ``<file>.reason.txt`` saying which rows and why. A file whose content (SHA-
 produced again. The observations of a file carry its modification time as their revision, so a corrected file
 for the same date, saved after the original, has the higher revision (see :mod:`connectors.revisions`).
 
+A source with ``produces: task_reports`` reads task progress files instead (:mod:`connectors.progress_files`):
+each good row becomes a TaskReport; rows that cannot be one are logged and counted, and listed in
+``<file>.reason.txt`` next to the file in ``processed/`` (or in ``failed/`` when no row was good); the other rows
+go through.
+
 Options::
 
     folder: /srv/qndti/drop/etax     # required; processed/ and failed/ are made inside it
@@ -37,8 +42,10 @@ from connectors.checkpoint import Checkpoint
 from connectors.config import SourceConfig
 from connectors.errors import ConfigError, SourceResponseInvalid, SourceUnavailable
 from connectors.mapping import Mapped
+from connectors.progress_files import ProgressFileReader
 from connectors.reports import ReportOptions, ReportReader
 from index_engine.catalog import Catalog
+from index_engine.task_report import TaskReport
 
 MAX_REMEMBERED: Final = 5000
 
@@ -81,6 +88,7 @@ class FileDropConnector:
             raise ConfigError(config.file.rsplit("/", 1)[-1], "the folder to watch is required", "options.folder")
         self.folder = self.options.folder
         self.reader = ReportReader(config, catalog, self.options)
+        self.tasks = ProgressFileReader(config, self.options) if config.produces == "task_reports" else None
 
     async def aclose(self) -> None:
         """Nothing to release."""
@@ -96,12 +104,19 @@ class FileDropConnector:
         seen: dict[str, Any] = dict(checkpoint.get("files", {}))
         moves: list[tuple[Path, Path, str | None]] = []
         mapped = Mapped()
+        reports: list[TaskReport] = []
         rejected: list[SourceResponseInvalid] = []
         warnings: list[str] = []
         for path in self._candidates(now):
             digest = sha256(path)
             if digest in seen:
                 moves.append((path, self.folder / "processed", f"same content as {seen[digest]['name']}: not produced"))
+                continue
+            if self.tasks is not None:
+                before = len(reports)
+                moves.append(self._progress(self.tasks, path, reports, rejected))
+                if len(reports) > before:
+                    seen[digest] = {"name": path.name, "at": now.isoformat(), "task_reports": len(reports) - before}
                 continue
             try:
                 report, result = self.reader.read(path, now)
@@ -133,7 +148,29 @@ class FileDropConnector:
             rejected=rejected,
             after_produced=move_all if moves else None,
             warnings=warnings,
+            task_reports=reports,
+            produces=self.config.produces,
         )
+
+    def _progress(
+        self, reader: ProgressFileReader, path: Path, reports: list[TaskReport], rejected: list[SourceResponseInvalid]
+    ) -> tuple[Path, Path, str | None]:
+        """Read one progress file into ``reports`` and ``rejected``; return where it moves and why."""
+        try:
+            found = reader.read(path)
+        except SourceResponseInvalid as exc:
+            rejected.append(exc)
+            return path, self.folder / "failed", exc.detail
+        reports.extend(found.reports)
+        rejected.extend(found.rejected)
+        if not found.rejected:
+            return path, self.folder / "processed", None
+        lines = [f"{r.where}: {r.detail}" for r in found.rejected]
+        if not found.reports:
+            return path, self.folder / "failed", "no row could be read as a task report:\n" + "\n".join(lines)
+        produced, aside = len(found.reports), len(found.rejected)
+        head = f"{produced} rows produced; {aside} rows set aside (fix them and drop the file again):"
+        return path, self.folder / "processed", "\n".join([head, *lines])
 
     async def poll(self, checkpoint: Checkpoint, now: dt.datetime) -> Batch:
         """Read every settled file in the folder."""

@@ -10,6 +10,14 @@ Answers: 202 once the observations are acknowledged by the broker (or the id was
 idempotent by id); 401 bad or old signature; 400 not JSON or no id; 413 body too large; 422 a record cannot be
 mapped (nothing of the delivery is produced); 503 the broker did not acknowledge (send again).
 
+A source with ``produces: task_reports`` takes task progress reports the same way, signed the same way: one report
+``{"id": "...", "task": "NV23-02", "progress": 100, "state": "done", "date": "2023-06-30", "evidence": "..."}``
+(``note`` too; the names of :mod:`connectors.tasks`), or ``{"id": "...", "records": [{...}, ...]}`` where each
+record's ``id`` (else ``<delivery id>/<n>``) becomes its report's id. Each becomes a TaskReport v1 with the source's
+name as ``source``; a record that cannot be one (no task code, progress not a number, no date) answers 422 and
+nothing of the delivery is produced. What the worker judges (an unknown task, progress outside 0–100, …) is not
+checked here.
+
 Options::
 
     host: 127.0.0.1
@@ -47,6 +55,8 @@ from connectors.errors import (
 from connectors.mapping import Mapper
 from connectors.revisions import remember
 from connectors.serving import listen
+from connectors.tasks import TaskRecordParser, Where
+from connectors.units import fold
 from index_engine.catalog import Catalog
 
 MAX_REMEMBERED: Final = 10_000
@@ -90,6 +100,7 @@ class WebhookConnector:
             raise ConfigError(config.file.rsplit("/", 1)[-1], "a webhook needs auth of type hmac", "auth")
         self._secret = secret(config, env, config.auth.secret_env)
         self.mapper = Mapper(config, catalog)
+        self.tasks = TaskRecordParser(config) if config.produces == "task_reports" else None
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._lock = asyncio.Lock()
         self.bound_port: int | None = None
@@ -138,13 +149,18 @@ class WebhookConnector:
             if delivery in seen:
                 return web.json_response({"id": delivery, "duplicate": True}, status=202)
             now = self.clock()
-            mapped = self.mapper.map(records, now, label=f"delivery {delivery}, record")
+            checkpoint = {**state, "seen_ids": [*seen, delivery][-MAX_REMEMBERED:]}
             try:
-                batch = Batch.of(mapped, {**state, "seen_ids": [*seen, delivery][-MAX_REMEMBERED:]})
+                if self.tasks is not None:
+                    single = self.options.records not in payload
+                    batch = self._task_batch(self.tasks, records, delivery, single, checkpoint)
+                else:
+                    mapped = self.mapper.map(records, now, label=f"delivery {delivery}, record")
+                    batch = Batch.of(mapped, checkpoint)
+                    batch.observations, batch.checkpoint = remember(batch.observations, batch.checkpoint, now)
             except ConnectorError as exc:
                 report(exc)
                 return web.json_response({"error": str(exc)}, status=422)
-            batch.observations, batch.checkpoint = remember(batch.observations, batch.checkpoint, now)
             try:
                 produced = await emit(batch)
             except ProduceFailed as exc:
@@ -155,7 +171,26 @@ class WebhookConnector:
                 return web.json_response({"error": str(exc)}, status=422)
             state.clear()
             state.update(batch.checkpoint)
-        return web.json_response({"id": delivery, "observations": produced}, status=202)
+        what = "task_reports" if self.tasks is not None else "observations"
+        return web.json_response({"id": delivery, what: produced}, status=202)
+
+    def _task_batch(
+        self,
+        parser: TaskRecordParser,
+        records: list[dict[str, Any]],
+        delivery: str,
+        single: bool,
+        checkpoint: Checkpoint,
+    ) -> Batch:
+        """The task reports of a delivery (``single``: a body that is one report); raise on the first bad record."""
+        reports = []
+        for number, record in enumerate(records, start=1):
+            folded = {fold(str(k)): v for k, v in record.items()}
+            where = Where(f"delivery {delivery}, record {number}, field", {fold(str(k)): str(k) for k in record})
+            # A record without an id of its own: the delivery's id for a one-report body, else numbered under it.
+            fallback = delivery if single else f"{delivery}/{number}"
+            reports.append(parser.parse(folded, parser.names.find(folded), where, record_id=fallback))
+        return Batch([], checkpoint, task_reports=reports, produces="task_reports")
 
     async def serve(
         self, checkpoint: Checkpoint, emit: Emit, report: Report, stop: Callable[[], Awaitable[object]]

@@ -18,6 +18,8 @@ from index_engine.catalog.model import (
     MetricKind,
     PeerGroup,
     Pillar,
+    Plausibility,
+    PlausibilityKind,
     Share,
     Succession,
     Target,
@@ -171,6 +173,52 @@ def _check_parents(units: list[tuple[Reader, Unit]]) -> None:
             parent = parents[parent]
 
 
+def _plausibility_row(
+    r: Reader, metrics: Mapping[str, Metric], indicators: Mapping[str, Indicator]
+) -> tuple[PlausibilityKind, str, float | None]:
+    rule = cast(PlausibilityKind, r.choice("rule", get_args(PlausibilityKind)))
+    if rule == "share":
+        indicator = indicators.get(r.reference("code", r.text("code"), indicators, "indicator"))
+        assert indicator is not None  # noqa: S101 - checked by reference()
+        if indicator.denominator is None:
+            raise r.fail("code", f"indicator {indicator.code!r} has no denominator: it is not a share")
+        kinds = {metrics[m].kind for m in indicator.metrics}
+        if "delta" in kinds:
+            raise r.fail("code", f"indicator {indicator.code!r} sums deltas: shares are checked on levels only")
+        return rule, indicator.code, None
+    code = r.reference("code", r.text("code"), metrics, "metric")
+    if rule == "whole":
+        return rule, code, None
+    if rule == "jump":
+        if metrics[code].kind != "gauge":
+            raise r.fail("code", f"metric {code!r} is {metrics[code].kind}: jumps are checked on gauges only")
+        factor = r.number("value", positive=True)
+        if factor <= 1:
+            raise r.fail("value", f"a jump factor must be above 1, not {factor:g}")
+        return rule, code, factor
+    return rule, code, r.number("value")
+
+
+def _plausibility(folder: Path, metrics: Mapping[str, Metric], indicators: Mapping[str, Indicator]) -> Plausibility:
+    build = partial(_plausibility_row, metrics=metrics, indicators=indicators)
+    rows = [row for _, row in load_table(folder / "plausibility.csv", build, lambda row: row[:2], "code")]
+    bounds: dict[str, dict[str, float]] = {"minimum": {}, "maximum": {}, "jump": {}}
+    for rule, code, value in rows:
+        if value is not None:
+            bounds[rule][code] = value
+    for code, low in bounds["minimum"].items():
+        high = bounds["maximum"].get(code)
+        if high is not None and high < low:
+            raise CatalogError("plausibility.csv", f"metric {code!r}: maximum {high:g} is below minimum {low:g}")
+    return Plausibility(
+        whole=frozenset(code for rule, code, _ in rows if rule == "whole"),
+        minimum=bounds["minimum"],
+        maximum=bounds["maximum"],
+        jump=bounds["jump"],
+        shares=frozenset(code for rule, code, _ in rows if rule == "share"),
+    )
+
+
 def _check_task_codes(plans: list[PlanFiles]) -> None:
     """A task code names one task of one plan year: the same code in two years is refused."""
     seen: dict[str, int] = {}
@@ -214,6 +262,7 @@ def load_folder(folder: Path, version: str) -> Catalog:
         for year in plan_years(folder)
     ]
     _check_task_codes(plans)
+    plausibility = _plausibility(folder, metrics, indicators)
     newest = plans[-1].plan
     children: dict[str, list[str]] = {}
     for unit in units.values():
@@ -232,4 +281,5 @@ def load_folder(folder: Path, version: str) -> Catalog:
         completions={(c.indicator, c.unit, c.period): c for files in plans for c in files.completions},
         plans={files.plan.year: files.plan for files in plans},
         successions=successions,
+        plausibility=plausibility,
     )

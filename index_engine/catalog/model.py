@@ -212,6 +212,25 @@ class Plan:
         return self.issued_on or dt.date(self.year, 1, 1)
 
 
+PlausibilityKind = Literal["whole", "minimum", "maximum", "jump", "share"]
+
+
+@dataclass(frozen=True, slots=True)
+class Plausibility:
+    """What a plausible observation looks like (``plausibility.csv``); failing ones are quarantined.
+
+    ``whole``: metrics counted in whole numbers; ``minimum``/``maximum``: bounds per metric; ``jump``: per gauge
+    metric, the factor beyond which a change from the unit's previous value is implausible; ``shares``: indicators
+    whose numerator counts part of the denominator (both cumulative or gauge), so it cannot exceed it.
+    """
+
+    whole: frozenset[str] = frozenset()
+    minimum: Mapping[str, float] = field(default_factory=dict)
+    maximum: Mapping[str, float] = field(default_factory=dict)
+    jump: Mapping[str, float] = field(default_factory=dict)
+    shares: frozenset[str] = frozenset()
+
+
 @dataclass(frozen=True, slots=True)
 class Catalog:
     """One version of the catalog."""
@@ -228,6 +247,7 @@ class Catalog:
     completions: Mapping[TargetKey, Completion] = field(repr=False, default_factory=dict)
     plans: Mapping[int, Plan] = field(repr=False, default_factory=dict)
     successions: tuple[Succession, ...] = field(repr=False, default=())
+    plausibility: Plausibility = field(repr=False, default_factory=Plausibility)
     _unit_targets: Mapping[tuple[str, int], Mapping[str, Target]] = field(init=False, repr=False, compare=False)
     _heirs: Mapping[str, str] = field(init=False, repr=False, compare=False)
 

@@ -86,8 +86,9 @@ async def _run(config: Settings, connectors: list[Connector | PushConnector], ca
     health = HealthServer(registry, states, config.connectors_host, config.connectors_port)
     # Take the port first: a second instance stops here, before it touches the broker or any source.
     port = 0 if once else await health.start()
-    producer = ObservationProducer(config.kafka_client_options(), config.topics().observations)
-    emitter = Emitter(producer, catalog, store, metrics)
+    topics = config.topics()
+    producer = ObservationProducer(config.kafka_client_options(), topics.observations, topics.task_reports)
+    emitter = Emitter(producer, catalog, store, metrics, task_sink=producer)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -169,11 +170,20 @@ def check(
         raise fail(f"source {name!r}: no answer within {selected[0].timeout:g} s") from None
     except ConnectorError as exc:
         raise fail(f"{exc} [{exc.error_class}]") from None
-    table = Table(title=f"{name}: {len(batch.observations)} observations (dry run: nothing produced)")
-    for column in ("unit", "metric", "kind", "value", "ts"):
-        table.add_column(column)
-    for obs in batch.observations[:limit]:
-        table.add_row(obs.unit, obs.metric, obs.kind, f"{obs.value:,.0f}", obs.ts.isoformat())
+    if batch.produces == "task_reports":
+        table = Table(title=f"{name}: {len(batch.task_reports)} task reports (dry run: nothing produced)")
+        for column in ("task", "date", "progress", "state", "evidence", "id"):
+            table.add_column(column)
+        for report in batch.task_reports[:limit]:
+            table.add_row(
+                report.task, report.date.isoformat(), f"{report.progress:g}", report.state, report.evidence, report.id
+            )
+    else:
+        table = Table(title=f"{name}: {len(batch.observations)} observations (dry run: nothing produced)")
+        for column in ("unit", "metric", "kind", "value", "ts"):
+            table.add_column(column)
+        for obs in batch.observations[:limit]:
+            table.add_row(obs.unit, obs.metric, obs.kind, f"{obs.value:,.0f}", obs.ts.isoformat())
     console.print(table)
     if batch.not_modified:
         console.print("The source answered 'not modified' since the last checkpoint.")

@@ -29,8 +29,10 @@ def _source(configs: dict[str, SourceConfig], name: str | None) -> SourceConfig:
     if name is not None:
         if name not in configs:
             raise fail(f"unknown source {name!r}; available: {', '.join(configs)}", 2)
+        if configs[name].produces == "task_reports":
+            raise fail(f"source {name!r} reads task progress files: drop the file in its folder", 2)
         return configs[name]
-    drops = [c for c in configs.values() if c.type == "file_drop"]
+    drops = [c for c in configs.values() if c.type == "file_drop" and c.produces == "observations"]
     if len(drops) != 1:
         raise fail(f"name the report's source with --source (file sources: {', '.join(c.name for c in drops)})", 2)
     return drops[0]

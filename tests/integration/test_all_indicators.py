@@ -180,8 +180,12 @@ class Scenario:
             )
 
         if kind != "delta":
-            step = self.rng.randint(1, 40)
+            # The older reading differs (so it must be seen to lose) but stays plausible: a gauge within the
+            # catalog's jump factor of its newer value, and a level of 0 read as 0 before.
+            step = self.rng.randint(1, 40) if kind == "cumulative" or value >= 400 else max(1, int(value) // 10)
             earlier = value - step if value > step else value + step
+            if value == 0:
+                earlier = 0.0
             return [obs(0, ts, value), obs(1, ts - dt.timedelta(hours=1), earlier)]
         times = [ts, ts - dt.timedelta(hours=1), ts - dt.timedelta(hours=2)]
         if (unit, metric) == self.new_year:

@@ -196,12 +196,45 @@ def _fill_tasks(url: str) -> None:
         )
 
 
+def _fill_quarantine(url: str) -> None:
+    """Three held observations: two of Hạ Long from one source, one of Cẩm Phả; a fourth already rejected."""
+    rows = [
+        ("q1", "etax", "HALONG", "enterprise.active", 1.5, "not_whole", "held"),
+        ("q2", "etax", "HALONG", "enterprise.tax_epaying", 21733.0, "share_exceeds", "held"),
+        ("q3", "dvc", "CAMPHA", "dossier.processed", 7.5, "not_whole", "held"),
+        ("q4", "dvc", "CAMPHA", "dossier.processed", 8.5, "not_whole", "rejected"),
+    ]
+    with _connect(url) as conn:
+        for obs_id, source, unit, metric, value, reason, status in rows:
+            conn.execute(
+                """INSERT INTO dti.quarantine (id, ts, source, metric_code, unit_code, kind, value, reason, detail_vi,
+                       topic, partition, "offset", payload, status)
+                   VALUES (%s, %s, %s, %s, %s, 'gauge', %s, %s, 'sửa đi', 'qndti.observations', 0, 0, '', %s)""",
+                (obs_id, NOW, source, unit, metric, value, reason, status),
+            )
+
+
 @pytest.fixture
 def map_db(flavour_database: str) -> str:
     _fill_current_map(flavour_database)
     _fill(flavour_database, BEHIND)
     _fill_tasks(flavour_database)
+    _fill_quarantine(flavour_database)
     return flavour_database
+
+
+def test_one_quarantine_alert_per_source_and_unit_with_held_observations(map_db: str) -> None:
+    columns, rows = _run(map_db, q.QUARANTINE_HELD.sql)
+    assert tuple(columns) == q.QUARANTINE_HELD.columns
+    assert sorted(rows) == [
+        ("dvc", "CAMPHA", "CAMPHA", "Thành phố Cẩm Phả", 1),
+        ("etax", "HALONG", "HALONG", "Thành phố Hạ Long", 2),
+    ]
+    by_source = _run(map_db, q.quarantine_by_source().sql)[1]
+    assert [row[:4] for row in by_source] == [
+        ("etax", "Thành phố Hạ Long", 2, "not_whole, share_exceeds"),
+        ("dvc", "Thành phố Cẩm Phả", 1, "not_whole"),
+    ]
 
 
 def test_task_queries_count_and_rank_the_tasks(map_db: str) -> None:
@@ -383,3 +416,17 @@ def test_unit_rank_is_computed_among_the_latest_scores_of_ranked_peers(flavour_d
         ("QN", None, None, "province"),
         ("UONGBI", 2, 3, "locality"),
     ]
+
+
+def test_the_task_rule_fires_for_exactly_the_tasks_with_an_open_alert(map_db: str) -> None:
+    series = {}
+    for query in (q.TASK_FLAG, q.TASK_LEVEL, q.TASK_PROGRESS, q.TASK_DAYS_LEFT):
+        columns, rows = _run(map_db, query.sql)
+        assert tuple(columns) == query.columns
+        series[query.columns[-1]] = {row[0]: float(row[-1]) for row in rows}
+    assert series["open"] == {"NVQ-01": 0, "NVQ-02": 1, "NVQ-03": 0, "NVQ-04": 0}
+    assert series["severity"]["NVQ-02"] == 3  # overdue
+    assert series["progress"]["NVQ-02"] == 40
+    assert set(series["days_left"]) == set(series["open"])  # the same series, so expressions join by labels
+    labels = _run(map_db, q.TASK_FLAG.sql)[1]
+    assert ("NVQ-02", "HALONG", "Thành phố Hạ Long", "Nhiệm vụ NVQ-02", "") in [row[:5] for row in labels]

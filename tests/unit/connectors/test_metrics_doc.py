@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 from prometheus_client import CollectorRegistry
 
+from connectors.adapters.file_drop import FileDropConnector
 from connectors.adapters.http_json import HttpJsonConnector
 from connectors.runner import SourceLoop, SourceState
 from tests.connectors_support import CATALOG, ListSink, emitter, source
@@ -111,6 +112,27 @@ def poll_all(tmp_path: Path) -> CollectorRegistry:
 
     asyncio.run(scenario())
     assert script.answers == []
+    sink.failing = False
+    # A task progress file with one good row and one that cannot be a report.
+    drop = tmp_path / "tasks"
+    drop.mkdir()
+    (drop / "tien-do-2023-06-30.csv").write_text(
+        "Mã nhiệm vụ;Tiến độ (%)\nNV23-07;60\nNV23-08;nhiều\n", encoding="utf-8"
+    )
+    tasks = FileDropConnector(
+        source(
+            tmp_path / "sources",
+            "tasks",
+            type="file_drop",
+            produces="task_reports",
+            fields={"unit_constant": "QN"},
+            metrics={},
+            options={"folder": str(drop), "settle_seconds": 0},
+        ),
+        CATALOG,
+    )
+    asyncio.run(SourceLoop(tasks, emit, {}, SourceState("tasks")).poll_once())
+    assert len(sink.task_reports) == 1
     return registry
 
 
@@ -131,6 +153,7 @@ def total(registry: CollectorRegistry, family: str) -> float:
 
 def test_each_poll_counts_once_and_fails_at_most_once(tmp_path: Path) -> None:
     registry = poll_all(tmp_path)
-    # 11 polls: ok, not_modified, empty, 3 failures, 1 skipped by the open breaker, 4 failed trial polls.
-    assert total(registry, "qndti_connector_polls") == 11
-    assert total(registry, "qndti_connector_failures") == 7
+    # 11 polls: ok, not_modified, empty, 3 failures, 1 skipped by the open breaker, 4 failed trial polls; then
+    # the task file's poll, which went through (ok) and set a row aside (one failure).
+    assert total(registry, "qndti_connector_polls") == 12
+    assert total(registry, "qndti_connector_failures") == 8

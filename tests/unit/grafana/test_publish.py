@@ -26,9 +26,12 @@ from tests.conftest import free_port
 TOKEN = "glsa_" + uuid.uuid4().hex
 CATALOG = load_catalog()
 # Every lead unit of every plan year, successors of merged agencies included.
+TASKS = [task for plan in CATALOG.plans.values() for task in plan.tasks.values()]
 LEAD_UNITS = sorted(
     {i.lead_unit for i in CATALOG.indicators.values()}
     | {CATALOG.lead_unit(code, dt.date(year, 12, 31)) for code in CATALOG.indicators for year in CATALOG.plans}
+    | {t.lead_unit for t in TASKS}
+    | {CATALOG.task_lead(t, t.deadline) for t in TASKS}
 )
 # What an operator exports before publishing: the committee's addresses, its webhook, each lead unit's addresses.
 ENV = {

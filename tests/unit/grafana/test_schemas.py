@@ -23,7 +23,7 @@ def _errors(validator: jsonschema.Draft7Validator, instance: Any) -> list[str]:
 
 def test_every_dashboard_validates(artefacts: Artefacts, schema: Any) -> None:
     validator = _validator(schema("dashboard"), "Dashboard")
-    assert len(artefacts.dashboards) == 9 + 4  # and the four status screens of the wall playlist
+    assert len(artefacts.dashboards) == 10 + 4  # and the four status screens of the wall playlist
     for uid, board in artefacts.dashboards.items():
         assert _errors(validator, board) == [], uid
 
