@@ -91,3 +91,22 @@ class PortInUse(ConnectorError):
         Exception.__init__(self, f"{what}: {message}")
         self.source = what
         self.detail = message
+
+
+ERROR_CLASSES = tuple(
+    dict.fromkeys(
+        c.error_class
+        for c in (
+            ConnectorError,
+            ConfigError,
+            SourceUnavailable,
+            SourceTimeout,
+            SourceAuthFailed,
+            SourceResponseInvalid,
+            RecordRejected,
+            ProduceFailed,
+            PortInUse,
+        )
+    )
+)
+"""Every ``error_class`` a failure can carry (the label values of ``qndti_connector_failures_total``)."""

@@ -8,8 +8,14 @@ in ``qndti_connector_failures_total``, so failures ÷ polls never passes 1.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
+
+from connectors.errors import ERROR_CLASSES
+
+POLL_OUTCOMES = ("ok", "empty", "not_modified", "failed", "skipped")
+"""Every outcome a poll (or a webhook delivery) counts under."""
 
 
 class ConnectorMetrics:
@@ -46,6 +52,15 @@ class ConnectorMetrics:
             ["source"],
             registry=registry,
         )
+
+    def known(self, sources: Iterable[str]) -> None:
+        """Start every label set of these sources at 0: a healthy source exposes its zero failures too."""
+        for source in sources:
+            for outcome in POLL_OUTCOMES:
+                self.polls.labels(source=source, outcome=outcome)
+            for error_class in ERROR_CLASSES:
+                self.failures.labels(source=source, error_class=error_class)
+            self.observations.labels(source=source)
 
     def poll(self, source: str, outcome: str) -> None:
         """Count one poll."""

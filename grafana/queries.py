@@ -44,6 +44,9 @@ def valid_at_dashboard_time(valid_from: str, valid_to: str) -> str:
 
 
 IN_FORCE: Final = valid_at_dashboard_time("unit_valid_from", "unit_valid_to")
+REVISED: Final = """LEFT JOIN dti.indicator_revised AS r
+    ON r.indicator_code = l.indicator_code AND r.unit_code = l.unit_code AND r.period = l.period"""
+"""Joins a value of ``dti.indicator_latest AS l`` to its revision mark (``r.revised_at`` set when revised)."""
 
 
 @dataclass(frozen=True)
@@ -216,10 +219,12 @@ def unit_indicators(unit: str, pillar: str | None = None) -> Query:
     """Every indicator of a unit (or of the province for one pillar) with status and the reason for it."""
     extra = f"AND pillar = '{pillar}'" if pillar else ""
     return query(
-        f"""SELECT indicator_code AS "Mã", indicator_name_vi AS "Chỉ tiêu", value AS "Giá trị",
+        f"""SELECT l.indicator_code AS "Mã", indicator_name_vi AS "Chỉ tiêu", value AS "Giá trị",
                    target AS "Mục tiêu", expected AS "Kỳ vọng", projected AS "Dự báo cuối kỳ",
-                   score AS "Điểm", status AS "Trạng thái", {WHY} AS "Vì sao"
-            FROM dti.indicator_latest WHERE unit_code = {unit} {extra} ORDER BY indicator_code""",
+                   score AS "Điểm", status AS "Trạng thái", {WHY} AS "Vì sao",
+                   CASE WHEN r.revised_at IS NULL THEN '' ELSE 'đã sửa ' || r.metrics END AS "Đã sửa"
+            FROM dti.indicator_latest AS l {REVISED}
+            WHERE l.unit_code = {unit} {extra} ORDER BY l.indicator_code""",
         "Mã",
         "Chỉ tiêu",
         "Giá trị",
@@ -229,6 +234,7 @@ def unit_indicators(unit: str, pillar: str | None = None) -> Query:
         "Điểm",
         "Trạng thái",
         "Vì sao",
+        "Đã sửa",
     )
 
 
@@ -279,14 +285,16 @@ def indicator_by_unit(indicator: str) -> Query:
     """One indicator at every unit: value, target, status."""
     return query(
         f"""SELECT unit_name_vi AS "Đơn vị", value AS "Giá trị", target AS "Mục tiêu", expected AS "Kỳ vọng",
-                   status AS "Trạng thái"
-            FROM dti.indicator_latest WHERE indicator_code = {indicator} AND {IN_FORCE}
-            ORDER BY value DESC NULLS LAST, unit_code""",
+                   status AS "Trạng thái", CASE WHEN r.revised_at IS NULL THEN '' ELSE 'đã sửa' END AS "Đã sửa"
+            FROM dti.indicator_latest AS l {REVISED}
+            WHERE l.indicator_code = {indicator} AND {IN_FORCE}
+            ORDER BY value DESC NULLS LAST, l.unit_code""",
         "Đơn vị",
         "Giá trị",
         "Mục tiêu",
         "Kỳ vọng",
         "Trạng thái",
+        "Đã sửa",
     )
 
 

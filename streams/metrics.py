@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from index_engine.observation import REASONS as OBSERVATION_REASONS
 from index_engine.results import Scorecard
 from index_engine.status import Status
+from index_engine.task_report import REASONS as TASK_REPORT_REASONS
 
 
 class WorkerMetrics:
@@ -113,6 +115,21 @@ class WorkerMetrics:
             "Unix time the last batch finished.",
             registry=registry,
         )
+        self._zero()
+
+    def _zero(self) -> None:
+        """Every known label set starts at 0, so rates and ratios exist before the first failure."""
+        for reason in (*OBSERVATION_REASONS, "key_mismatch", "bad_rollup", "unstorable", *TASK_REPORT_REASONS):
+            self.dead_letters.labels(reason)
+        for outcome in ("accepted", "rejected", "repeated", "revised", "quarantined"):
+            self.observations.labels(outcome)
+        for role in ("observations", "rollup", "task_reports"):
+            self.messages.labels(role)
+        for outcome in ("accepted", "repeated", "older", "rejected"):
+            self.task_reports.labels(outcome)
+        for change in ("raised", "resolved"):
+            self.alerts.labels(change)
+            self.task_alerts.labels(change)
 
     def observe_scorecard(self, card: Scorecard) -> None:
         """Set the indicator gauges from a unit's latest evaluation (labels bounded by the catalog).

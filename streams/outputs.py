@@ -9,10 +9,11 @@ from collections.abc import Iterable, Iterator
 from aiokafka import AIOKafkaProducer
 
 from index_engine.catalog import Catalog
+from index_engine.periods import period_of
 from streams.evaluation import Alert
 from streams.processor import BatchResult, DeadLetter
 from streams.records import alert_rows, dead_letter_row, observation_row, quarantine_row, row_json, scorecard_rows
-from streams.rows import Row
+from streams.rows import RevisedRow, Row
 from streams.sink import latest_per_key
 from streams.store import state_rows
 from streams.tasks import TaskBatch
@@ -83,6 +84,10 @@ def database_rows(catalog: Catalog, result: BatchResult, store_observations: boo
         rows.extend(observation_row(o) for o in result.observations)
     rows.extend(dead_letter_row(letter) for letter in result.dead_letters)
     rows.extend(quarantine_row(*held) for held in result.quarantined)
+    rows.extend(
+        RevisedRow(o.unit, o.metric, period_of(o.ts), o.ts, o.revision)
+        for o in sorted(result.revised, key=lambda o: o.revision)  # of one key, the highest revision is kept
+    )
     for unit, state in result.states.items():
         rows.extend(state_rows(unit, state))
     return rows

@@ -247,6 +247,17 @@ class QuarantineRow:
     payload: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class RevisedRow:
+    """The newest revision applied to a unit's metric in a period (``dti.revised``), for the dashboards' mark."""
+
+    unit_code: str
+    metric_code: str
+    period: int
+    ts: dt.datetime
+    revision: int
+
+
 TaskRow = TaskReportRow | TaskStateRow | TaskAlertRow
 """A row of the task tables."""
 
@@ -264,5 +275,6 @@ Row = (
     | StateRow
     | TaskRow
     | QuarantineRow
+    | RevisedRow
 )
 """Any row the sink writes."""

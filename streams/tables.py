@@ -19,6 +19,7 @@ from streams.rows import (
     MetricRow,
     ObservationRow,
     QuarantineRow,
+    RevisedRow,
     Row,
     StateCellRow,
     StateContributionRow,
@@ -284,6 +285,10 @@ def _quarantine(r: QuarantineRow, _: dt.timedelta) -> Params:
         r.offset,
         r.payload,
     )
+
+
+def _revised(r: RevisedRow, _: dt.timedelta) -> Params:
+    return (r.unit_code, r.metric_code, r.period, r.ts, r.revision)
 
 
 def _task_alert(r: TaskAlertRow, _: dt.timedelta) -> Params:
@@ -556,5 +561,12 @@ TABLES: dict[type[Row], Table] = {
         versioned=False,
         updates=False,
         stamped=False,
+    ),
+    RevisedRow: Table(
+        "dti.revised",
+        (("unit_code", _TEXT), ("metric_code", _TEXT), ("period", _INT), ("ts", _TS), ("revision", _BIGINT)),
+        ("unit_code", "metric_code", "period"),
+        _revised,
+        versioned=False,
     ),
 }

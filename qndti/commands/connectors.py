@@ -81,6 +81,7 @@ def _select(sources: dict[str, SourceConfig], names: list[str] | None) -> list[S
 async def _run(config: Settings, connectors: list[Connector | PushConnector], catalog: Catalog, once: bool) -> None:
     registry = CollectorRegistry()
     metrics = ConnectorMetrics(registry)
+    metrics.known(c.config.name for c in connectors)
     store = CheckpointStore(config.connector_state())
     states: list[SourceState] = []
     health = HealthServer(registry, states, config.connectors_host, config.connectors_port)

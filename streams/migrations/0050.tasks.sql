@@ -91,6 +91,27 @@ CREATE TABLE IF NOT EXISTS dti.task_state (
     written_at     timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE dti.task_state IS 'Trạng thái hiện tại của mỗi nhiệm vụ (worker cập nhật) / current state of each task (kept by the worker)';
+COMMENT ON COLUMN dti.task_state.task_code IS 'Mã nhiệm vụ / task code';
+COMMENT ON COLUMN dti.task_state.report_id IS 'Mã báo cáo mới nhất / id of the newest report';
+COMMENT ON COLUMN dti.task_state.report_date IS 'Ngày của báo cáo mới nhất / day of the newest report';
+COMMENT ON COLUMN dti.task_state.progress IS 'Tiến độ (%) / progress (%)';
+COMMENT ON COLUMN dti.task_state.state IS 'Tình trạng báo cáo / state reported';
+COMMENT ON COLUMN dti.task_state.evidence IS 'Minh chứng / evidence';
+COMMENT ON COLUMN dti.task_state.report_source IS 'Nguồn báo cáo / source of the report';
+COMMENT ON COLUMN dti.task_state.report_offset IS 'Vị trí Kafka của báo cáo (thứ tự nhận) / Kafka offset of the report (order received)';
+COMMENT ON COLUMN dti.task_state.status IS 'Trạng thái: done, on_schedule, at_risk, overdue / status';
+COMMENT ON COLUMN dti.task_state.expected IS 'Tiến độ kỳ vọng theo thời gian (%) / progress expected from the time elapsed (%)';
+COMMENT ON COLUMN dti.task_state.days_left IS 'Số ngày đến hạn / days to the deadline';
+COMMENT ON COLUMN dti.task_state.silent_days IS 'Số ngày không có báo cáo / days without a report';
+COMMENT ON COLUMN dti.task_state.reason_vi IS 'Lý do tiếng Việt / why, in Vietnamese';
+COMMENT ON COLUMN dti.task_state.reason_en IS 'Lý do tiếng Anh / why, in English';
+COMMENT ON COLUMN dti.task_state.lead_unit IS 'Đơn vị chủ trì vào ngày đánh giá / lead unit on the day evaluated';
+COMMENT ON COLUMN dti.task_state.evaluated_on IS 'Ngày đánh giá (giờ Việt Nam) / local day evaluated';
+COMMENT ON COLUMN dti.task_state.alert_settled IS 'Trạng thái đã xác lập (độ trễ cảnh báo) / status settled by the hysteresis';
+COMMENT ON COLUMN dti.task_state.alert_pending IS 'Trạng thái chờ xác nhận / status waiting for confirmation';
+COMMENT ON COLUMN dti.task_state.alerts_open IS 'Cảnh báo đang mở / open alert kinds';
+COMMENT ON COLUMN dti.task_state.reminded IS 'Đã nhắc hạn / reminder sent';
+COMMENT ON COLUMN dti.task_state.written_at IS 'Thời điểm ghi / time written';
 
 CREATE TABLE IF NOT EXISTS dti.task_alert (
     task_code  text NOT NULL,
@@ -105,6 +126,15 @@ CREATE TABLE IF NOT EXISTS dti.task_alert (
     PRIMARY KEY (task_code, kind, ts, action)
 );
 COMMENT ON TABLE dti.task_alert IS 'Sự kiện cảnh báo nhiệm vụ: phát sinh và kết thúc / task alert events: raised and resolved';
+COMMENT ON COLUMN dti.task_alert.task_code IS 'Mã nhiệm vụ / task code';
+COMMENT ON COLUMN dti.task_alert.kind IS 'Loại: at_risk (nguy cơ chậm), overdue (quá hạn), reminder (nhắc hạn) / kind';
+COMMENT ON COLUMN dti.task_alert.action IS 'raised (phát sinh) hoặc resolved (kết thúc) / raised or resolved';
+COMMENT ON COLUMN dti.task_alert.ts IS 'Thời điểm sự kiện / event time';
+COMMENT ON COLUMN dti.task_alert.status IS 'Trạng thái nhiệm vụ lúc đó / task status at the time';
+COMMENT ON COLUMN dti.task_alert.message_vi IS 'Nội dung tiếng Việt / message in Vietnamese';
+COMMENT ON COLUMN dti.task_alert.message_en IS 'Nội dung tiếng Anh / message in English';
+COMMENT ON COLUMN dti.task_alert.notify IS 'Đơn vị cần thông báo: chủ trì trước, rồi phối hợp / units to notify: the lead unit first, then the co-leads';
+COMMENT ON COLUMN dti.task_alert.written_at IS 'Thời điểm ghi / time written';
 CREATE INDEX IF NOT EXISTS task_alert_ts_idx ON dti.task_alert (ts DESC);
 
 CREATE TABLE IF NOT EXISTS dti.task_status (
@@ -114,6 +144,10 @@ CREATE TABLE IF NOT EXISTS dti.task_status (
     severity integer NOT NULL
 );
 COMMENT ON TABLE dti.task_status IS 'Trạng thái nhiệm vụ và nhãn / task statuses and their labels';
+COMMENT ON COLUMN dti.task_status.code IS 'Mã trạng thái / status code';
+COMMENT ON COLUMN dti.task_status.label_vi IS 'Nhãn tiếng Việt / label in Vietnamese';
+COMMENT ON COLUMN dti.task_status.label_en IS 'Nhãn tiếng Anh / label in English';
+COMMENT ON COLUMN dti.task_status.severity IS 'Mức nghiêm trọng, để sắp xếp / severity, for sorting';
 INSERT INTO dti.task_status (code, label_vi, label_en, severity) VALUES
     ('done', 'Hoàn thành', 'Done', 0),
     ('on_schedule', 'Đúng tiến độ', 'On schedule', 1),

@@ -2,7 +2,7 @@
 -- Implausible observations (rules of the catalog's plausibility.csv, checked by the worker) are kept here with
 -- their reason and original bytes, and left out of values, scores, ranks and alerts. An operator accepts one
 -- (qndti quarantine accept: it is sent again, marked, and then applied) or rejects it; a later revision of the
--- same unit, metric and time that passes the rules supersedes it.
+-- same unit, metric and time that passes the rules supersedes it. dti.revised marks values revisions changed.
 
 CREATE TABLE IF NOT EXISTS dti.quarantine (
     id          text NOT NULL,
@@ -73,5 +73,39 @@ COMMENT ON COLUMN dti.quarantine_open.detail_vi IS 'Giải thích tiếng Việt
 COMMENT ON COLUMN dti.quarantine_open.detail_en IS 'Giải thích tiếng Anh / explanation in English';
 COMMENT ON COLUMN dti.quarantine_open.received_at IS 'Thời điểm nhận / time received';
 
-GRANT SELECT ON dti.quarantine_open TO grafana_reader;
+-- The newest revision the worker applied per unit, metric and period: dashboards mark the values it changed.
+CREATE TABLE IF NOT EXISTS dti.revised (
+    unit_code   text NOT NULL,
+    metric_code text NOT NULL,
+    period      integer NOT NULL,
+    ts          timestamptz NOT NULL,
+    revision    bigint NOT NULL,
+    written_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (unit_code, metric_code, period)
+);
+COMMENT ON TABLE dti.revised IS 'Bản sửa mới nhất đã áp dụng cho mỗi đơn vị, số liệu và kỳ / newest revision applied per unit, metric and period';
+COMMENT ON COLUMN dti.revised.unit_code IS 'Mã đơn vị / unit code';
+COMMENT ON COLUMN dti.revised.metric_code IS 'Mã số liệu / metric code';
+COMMENT ON COLUMN dti.revised.period IS 'Kỳ kế hoạch (năm) / plan period (local year)';
+COMMENT ON COLUMN dti.revised.ts IS 'Thời điểm của số liệu được sửa / time of the figure revised';
+COMMENT ON COLUMN dti.revised.revision IS 'Lần sửa / revision number';
+COMMENT ON COLUMN dti.revised.written_at IS 'Thời điểm áp dụng bản sửa / time the revision was applied';
+
+CREATE OR REPLACE VIEW dti.indicator_revised AS
+SELECT i.code AS indicator_code, r.unit_code, r.period, max(r.written_at) AS revised_at, max(r.revision) AS revision,
+       string_agg(DISTINCT r.metric_code, ', ') AS metrics
+  FROM dti.indicator AS i
+  JOIN dti.revised AS r ON r.metric_code IN (i.numerator_metric, i.denominator_metric)
+ GROUP BY i.code, r.unit_code, r.period;
+COMMENT ON VIEW dti.indicator_revised IS
+    'Giá trị chỉ tiêu có số liệu đã được sửa (revision) / indicator values whose figures were revised';
+COMMENT ON COLUMN dti.indicator_revised.indicator_code IS 'Mã chỉ tiêu / indicator code';
+COMMENT ON COLUMN dti.indicator_revised.unit_code IS 'Mã đơn vị / unit code';
+COMMENT ON COLUMN dti.indicator_revised.period IS 'Kỳ kế hoạch (năm) / plan period';
+COMMENT ON COLUMN dti.indicator_revised.revised_at IS 'Lần sửa gần nhất được áp dụng lúc / newest revision applied at';
+COMMENT ON COLUMN dti.indicator_revised.revision IS 'Số lần sửa cao nhất / highest revision number';
+COMMENT ON COLUMN dti.indicator_revised.metrics IS 'Số liệu đã sửa / metrics revised';
+
+GRANT SELECT ON dti.quarantine_open, dti.indicator_revised TO grafana_reader;
 GRANT SELECT, INSERT ON dti.quarantine TO qndti_writer;
+GRANT SELECT, INSERT, UPDATE ON dti.revised TO qndti_writer;

@@ -210,7 +210,18 @@ def _fill_quarantine(url: str) -> None:
                 """INSERT INTO dti.quarantine (id, ts, source, metric_code, unit_code, kind, value, reason, detail_vi,
                        topic, partition, "offset", payload, status)
                    VALUES (%s, %s, %s, %s, %s, 'gauge', %s, %s, 'sửa đi', 'qndti.observations', 0, 0, '', %s)""",
-                (obs_id, NOW, source, unit, metric, value, reason, status),
+                (obs_id, NOW, source, metric, unit, value, reason, status),
+            )
+
+
+def _fill_revised(url: str) -> None:
+    """Dossier counts of Hạ Long and of Bãi Cháy ward were revised this year (as the worker writes it)."""
+    with _connect(url) as conn:
+        for unit in ("HALONG", "P_BAICHAY"):
+            conn.execute(
+                "INSERT INTO dti.revised (unit_code, metric_code, period, ts, revision) VALUES (%s,"
+                " 'dossier.processed', %s, %s, 2)",
+                (unit, PERIOD, NOW),
             )
 
 
@@ -220,7 +231,18 @@ def map_db(flavour_database: str) -> str:
     _fill(flavour_database, BEHIND)
     _fill_tasks(flavour_database)
     _fill_quarantine(flavour_database)
+    _fill_revised(flavour_database)
     return flavour_database
+
+
+def test_revised_values_are_marked(map_db: str) -> None:
+    rows = _run(map_db, q.unit_indicators("'HALONG'").sql)[1]
+    marks = {row[0]: row[-1] for row in rows}
+    assert marks["CQS-04"] == "đã sửa dossier.processed"
+    assert {code for code, mark in marks.items() if mark} == {"CQS-04"}
+    by_unit = _run(map_db, q.indicator_by_unit("'CQS-04'").sql)[1]
+    # Of the units in force (the 2025 map), only the ward that revised is marked.
+    assert [row[0] for row in by_unit if row[-1] == "đã sửa"] == ["Phường Bãi Cháy"]
 
 
 def test_one_quarantine_alert_per_source_and_unit_with_held_observations(map_db: str) -> None:

@@ -13,6 +13,7 @@ import pytest
 from index_engine.catalog import load_catalog
 from index_engine.observation import Observation
 from streams.lineage import gather
+from streams.reference import load_reference
 from streams.topics import Topics
 from tests.conftest import StackInfo
 from tests.integration.conftest import WorkerProcess, wait_for
@@ -41,6 +42,8 @@ def test_why_lists_the_observations_behind_the_province_value(
         revision=1,
     )
     produce(stack.kafka_bootstrap, topics, [*stream, corrected])
+    with psycopg.connect(database_url) as conn:
+        load_reference(conn, load_catalog())  # what `qndti db migrate` does
     worker = worker_factory().start()
     effective = [o for o in stream if not (o.unit == "HALONG" and o.metric == "dossier.processed" and o.ts == last)]
     expected = cqs04_oracle([*effective, corrected])
@@ -57,6 +60,12 @@ def test_why_lists_the_observations_behind_the_province_value(
     assert by_unit["QN"].own == {}  # the province reports nothing itself: its value is its units' sum
     assert found.stored is not None
     assert found.stored[:2] == province[1:3]
+    with psycopg.connect(database_url) as conn:
+        marked = conn.execute(
+            "SELECT indicator_code, unit_code, period, revision, metrics FROM dti.indicator_revised ORDER BY 1"
+        ).fetchall()
+    # The correction is marked on the one indicator reading dossier.processed, at the unit it revised.
+    assert marked == [("CQS-04", "HALONG", 2023, 1, "dossier.processed")]
 
     env = {**worker.env, "COLUMNS": "200"}
     shown = subprocess.run(

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.integration
 KTS02 = """SELECT unit_code, numerator, denominator FROM dti.indicator_latest
             WHERE indicator_code = 'KTS-02' ORDER BY unit_code"""
 HELD = "SELECT id, reason FROM dti.quarantine_open ORDER BY id"
+SCORE = "SELECT unit_code, value FROM dti.indicator_latest WHERE indicator_code = 'CQS-09' AND unit_code = 'HALONG'"
 T1, T2, T3 = (START + dt.timedelta(hours=h) for h in (0, 1, 2))
 
 
@@ -61,6 +62,8 @@ def test_quarantine_keeps_implausible_values_out_until_revised_or_accepted(
             gauge("c-active-2", "enterprise.active", "CAMPHA", T2, 1000),
             gauge("c-tax-2", "enterprise.tax_epaying", "CAMPHA", T2, 1200),  # more filing than active, same time
             gauge("h-active-3", "enterprise.active", "HALONG", T3, 25000),  # 12.5 times the last value
+            gauge("h-score-1", "service_index.score", "HALONG", T1, 80),
+            gauge("h-score-2", "service_index.score", "HALONG", T2, 101),  # a score out of 100
         ],
     )
     worker = worker_factory().start()
@@ -74,11 +77,17 @@ def test_quarantine_keeps_implausible_values_out_until_revised_or_accepted(
     wait_for(
         database_url,
         HELD,
-        [("c-tax-2", "share_exceeds"), ("h-active-2", "not_whole"), ("h-active-3", "jump")],
-        what="three observations held",
+        [
+            ("c-tax-2", "share_exceeds"),
+            ("h-active-2", "not_whole"),
+            ("h-active-3", "jump"),
+            ("h-score-2", "above_maximum"),
+        ],
+        what="four observations held",
     )
+    wait_for(database_url, SCORE, [("HALONG", 80.0)], what="the service score without the one above 100")
     listed = qndti(worker, "quarantine", "list")
-    assert "3 quan sát đang cách ly / observations held" in listed
+    assert "4 quan sát đang cách ly / observations held" in listed
     for held_id, reason in (("c-tax-2", "share_exceeds"), ("h-active-2", "not_whole"), ("h-active-3", "jump")):
         assert any(held_id in line and reason in line for line in listed.splitlines()), listed
 
@@ -90,7 +99,12 @@ def test_quarantine_keeps_implausible_values_out_until_revised_or_accepted(
         [("CAMPHA", 950.0, 1000.0), ("HALONG", 1800.0, 2000.0), ("QN", 2750.0, 3000.0)],
         what="values after the revision",
     )
-    wait_for(database_url, HELD, [("h-active-2", "not_whole"), ("h-active-3", "jump")], what="the revised one gone")
+    wait_for(
+        database_url,
+        HELD,
+        [("h-active-2", "not_whole"), ("h-active-3", "jump"), ("h-score-2", "above_maximum")],
+        what="the revised one gone",
+    )
 
     # The operator accepts the jump (a real change) and rejects the fraction.
     assert "Đã chấp nhận / accepted 1" in qndti(worker, "quarantine", "accept", "h-active-3")
@@ -104,8 +118,13 @@ def test_quarantine_keeps_implausible_values_out_until_revised_or_accepted(
     with psycopg.connect(database_url) as conn:
         decided = conn.execute("SELECT id, status FROM dti.quarantine ORDER BY id").fetchall()
         held = conn.execute(HELD).fetchall()
-    assert decided == [("c-tax-2", "held"), ("h-active-2", "rejected"), ("h-active-3", "accepted")]
-    assert held == []
+    assert decided == [
+        ("c-tax-2", "held"),  # superseded by its revision: out of dti.quarantine_open
+        ("h-active-2", "rejected"),
+        ("h-active-3", "accepted"),
+        ("h-score-2", "held"),
+    ]
+    assert held == [("h-score-2", "above_maximum")]
     failed = subprocess.run(
         [sys.executable, "-m", "qndti", "quarantine", "accept", "h-active-3"],
         env=worker.env,

@@ -29,7 +29,7 @@ CONTEXT = QueryContext(
     START - dt.timedelta(days=1),
     START + dt.timedelta(days=1),
     dt.timedelta(hours=1),
-    {"province": "QN", "unit": "HALONG", "indicator": "CQS-04", "indicator_total": "35"},
+    {"province": "QN", "unit": "HALONG", "indicator": "CQS-04", "indicator_total": "35", "year": "2023"},
 )
 
 
