@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, Self
 
+from psycopg import ProgrammingError
+from psycopg.conninfo import conninfo_to_dict
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -23,6 +25,9 @@ from streams.topics import Topics
 PREFIX = "QNDTI_"
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+MIN_PASSWORD_LENGTH = 12
+DEFAULT_PASSWORDS = frozenset({"change-me", "changeme", "password", "postgres", "secret", "admin", "qndti"})
+"""Passwords of examples and images: refused whatever their length."""
 
 
 class UnknownSettingError(ValueError):
@@ -58,6 +63,37 @@ def check_environment(environ: Mapping[str, str]) -> None:
             for name, close in unknown.items()
         ]
         raise UnknownSettingError("; ".join(lines))
+
+
+def weak_password(password: str) -> str | None:
+    """Why ``password`` is too weak for a deployment (Vietnamese / English), or None if it is not."""
+    if not password:
+        return "mật khẩu trống / the password is empty"
+    if password.strip().lower() in DEFAULT_PASSWORDS:
+        return "mật khẩu mặc định của ví dụ / the password is an example's default"
+    if len(password) < MIN_PASSWORD_LENGTH:
+        n = MIN_PASSWORD_LENGTH
+        return f"mật khẩu ngắn hơn {n} ký tự / the password is shorter than {n} characters"
+    return None
+
+
+def database_password(url: str) -> str | None:
+    """The password a PostgreSQL URL or key=value string carries ('' for ``user:@host``), None if it has none.
+
+    Raises:
+        ValueError: ``url`` is no libpq connection string (the message does not repeat it).
+    """
+    try:
+        params = conninfo_to_dict(url)
+    except ProgrammingError:
+        raise ValueError(
+            "QNDTI_DATABASE_URL không phải URL PostgreSQL hợp lệ / is not a valid PostgreSQL URL"
+            " (postgresql://user:password@host:port/db?sslmode=…)"
+        ) from None
+    if "password" in params:
+        return str(params["password"])
+    # libpq reads "user:@host" as no password at all; it is an empty one that somebody meant to fill in.
+    return "" if url.startswith(("postgresql://", "postgres://")) and ":@" in url.split("/", 3)[2] else None
 
 
 class Settings(BaseSettings):
@@ -144,6 +180,23 @@ class Settings(BaseSettings):
             )
         if self.kafka_ssl_cafile is not None and not self.kafka_ssl_cafile.is_file():
             raise ValueError(f"QNDTI_KAFKA_SSL_CAFILE={self.kafka_ssl_cafile} is not a readable file")
+        return self
+
+    @model_validator(mode="after")
+    def _passwords_are_strong(self) -> Self:
+        # The local stack's database and broker take no password; any password given is a deployment's, and an
+        # example's change-me or a short one must not reach production. The messages never repeat the password.
+        n = MIN_PASSWORD_LENGTH
+        advice = f"dùng mật khẩu ngẫu nhiên từ {n} ký tự / use a random password of at least {n} characters"
+        if self.database_url is not None:
+            password = database_password(self.database_url.get_secret_value())
+            reason = weak_password(password) if password is not None else None
+            if reason:
+                raise ValueError(f"QNDTI_DATABASE_URL: {reason}; {advice}")
+        if self.kafka_sasl_password is not None:
+            reason = weak_password(self.kafka_sasl_password.get_secret_value())
+            if reason:
+                raise ValueError(f"QNDTI_KAFKA_SASL_PASSWORD: {reason}; {advice}")
         return self
 
     def kafka_client_options(self) -> dict[str, Any]:

@@ -22,6 +22,16 @@ def settings() -> Settings:
         raise typer.Exit(2) from None
 
 
+async def check_kafka_login(config: Settings) -> None:
+    """Exit 2 when the broker refuses this process's SASL credentials or its certificate is not trusted."""
+    from qndti.kafka_login import KafkaLoginRefused, check_login
+
+    try:
+        await check_login(config.kafka_client_options())
+    except KafkaLoginRefused as exc:
+        raise fail(str(exc), 2) from None
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print an error (on one line, never wrapped) and return the exit to raise."""
     console.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True, highlight=False)

@@ -26,7 +26,7 @@ from connectors.registry import build_connector
 from connectors.runner import Emitter, SourceLoop, SourceState
 from connectors.service import HealthServer, run_sources
 from index_engine.catalog import Catalog, load_catalog
-from qndti.commands import console, fail, settings
+from qndti.commands import check_kafka_login, console, fail, settings
 from qndti.settings import Settings
 
 app = typer.Typer(help="Source connectors.", no_args_is_help=True)
@@ -95,6 +95,7 @@ async def _run(config: Settings, connectors: list[Connector | PushConnector], ca
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
+        await check_kafka_login(config)
         await producer.start()
         if once:
             for connector in connectors:

@@ -7,7 +7,7 @@ import asyncio
 import typer
 from rich.table import Table
 
-from qndti.commands import console, settings
+from qndti.commands import check_kafka_login, console, settings
 from streams.deadletters import DeadLetterRecord, count_dead_letters, read_dead_letters, replay_dead_letters
 
 app = typer.Typer(help="Dead letters: observations the worker rejected, with the reason.", no_args_is_help=True)
@@ -20,6 +20,7 @@ def show(
 ) -> None:
     """List dead letters with their reasons."""
     config = settings()
+    asyncio.run(check_kafka_login(config))
     client = config.kafka_client_options()
     letters = asyncio.run(read_dead_letters(client, config.topics(), limit=limit, reason=reason))
     total = asyncio.run(count_dead_letters(client, config.topics(), reason=reason))
@@ -40,6 +41,7 @@ def replay(reason: str | None = typer.Option(None, help="Only dead letters with 
     passed over.
     """
     config = settings()
+    asyncio.run(check_kafka_login(config))
 
     def select(letter: DeadLetterRecord) -> bool:
         return reason is None or letter.reason == reason

@@ -19,7 +19,7 @@ from connectors.producer import ObservationProducer
 from connectors.reports import ReportReader
 from index_engine.catalog import load_catalog
 from index_engine.observation import Observation
-from qndti.commands import console, fail, settings
+from qndti.commands import check_kafka_login, console, fail, settings
 from qndti.commands.connectors import load_configs
 
 CHUNK = 200
@@ -101,6 +101,7 @@ def run(
         produce = not dry_run and observations > 0 and (partial or not rejected)
         sent = 0
         if produce:
+            asyncio.run(check_kafka_login(config))
             try:
                 sent = asyncio.run(
                     _produce(config.kafka_client_options(), config.topics().observations, chunks, progress)

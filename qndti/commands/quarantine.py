@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from qndti.commands import fail, settings
+from qndti.commands import check_kafka_login, fail, settings
 
 app = typer.Typer(
     help="Cách ly / quarantine: implausible observations held out of values until accepted, rejected or revised.",
@@ -66,6 +66,7 @@ def accept(
     from streams.quarantine import accept as accept_held
 
     config = settings()
+    asyncio.run(check_kafka_login(config))
     try:
         with psycopg.connect(config.database(), connect_timeout=10) as conn:
             count = asyncio.run(

@@ -17,7 +17,7 @@ from connectors.units import fold
 from index_engine.catalog import Catalog
 from index_engine.errors import CatalogError, InvalidTaskReport
 from index_engine.task_report import TaskReport, TaskState, check_task_report
-from qndti.commands import console, fail, settings
+from qndti.commands import check_kafka_login, console, fail, settings
 from qndti.settings import Settings
 
 app = typer.Typer(help="Key tasks of the plans (nhiệm vụ): list them, report their progress.", no_args_is_help=True)
@@ -79,6 +79,7 @@ def _day(text: str | None) -> dt.date:
 
 async def _send(config: Settings, report: TaskReport) -> None:
     topics = config.topics()
+    await check_kafka_login(config)
     producer = ObservationProducer(config.kafka_client_options(), topics.observations, topics.task_reports)
     await producer.start()
     try:

@@ -8,7 +8,7 @@ import sys
 
 import typer
 
-from qndti.commands import settings
+from qndti.commands import check_kafka_login, settings
 from streams.errors import WorkerStuck
 from streams.worker import Worker, WorkerConfig
 
@@ -42,6 +42,7 @@ def run(
         session_timeout=config.worker_session_timeout,
         kafka_options=config.kafka_client_options(),
     )
+    asyncio.run(check_kafka_login(config))
     try:
         asyncio.run(Worker(worker_config, config.catalog()).run())
     except WorkerStuck as exc:

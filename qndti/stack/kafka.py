@@ -1,14 +1,21 @@
-"""Apache Kafka 3.9 in KRaft mode, single node, from jars that Maven resolves from ``deploy/kafka/pom.xml``."""
+"""Apache Kafka 3.9 in KRaft mode, single node, from jars that Maven resolves from ``deploy/kafka/pom.xml``.
+
+The broker listens in plain text on loopback; with a :class:`SaslSslListener` it also listens with ``SASL_SSL``
+(TLS from PEM files, SCRAM-SHA-512 users created when its storage is formatted, PLAIN users in its configuration),
+as production brokers do.
+"""
 
 from __future__ import annotations
 
 import base64
+import re
 import shutil
 import socket
 import subprocess
 import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from qndti.stack import process
@@ -22,11 +29,11 @@ _SERVER_PROPERTIES = """\
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:{controller_port}
-listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}
-advertised.listeners=PLAINTEXT://127.0.0.1:{port}
+listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}{sasl_listener}
+advertised.listeners=PLAINTEXT://127.0.0.1:{port}{sasl_advertised}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT{sasl_map}
 log.dirs={data}
 num.partitions={partitions}
 offsets.topic.replication.factor=1
@@ -37,6 +44,20 @@ group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 log.retention.hours=-1
 """
+
+# The controller and the other brokers keep talking in plain text on loopback; clients use either listener.
+_SASL_SSL_PROPERTIES = """\
+sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN
+listener.name.sasl_ssl.ssl.keystore.type=PEM
+listener.name.sasl_ssl.ssl.keystore.location={keystore}
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config={scram_module} required;
+listener.name.sasl_ssl.plain.sasl.jaas.config={plain_module} required{plain_users};
+"""
+_SCRAM_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule"
+_PLAIN_MODULE = "org.apache.kafka.common.security.plain.PlainLoginModule"
+
+# Kept to characters that need no quoting in the storage tool's --add-scram argument or a JAAS option.
+_CREDENTIAL = re.compile(r"[A-Za-z0-9._~-]+")
 
 _LOG4J = """\
 log4j.rootLogger=INFO, file
@@ -65,6 +86,47 @@ MAVEN_HINT = "The Kafka jars are resolved with Maven: on Debian, `apt-get instal
 
 
 @dataclass(frozen=True)
+class SaslSslListener:
+    """A ``SASL_SSL`` listener on ``127.0.0.1:port`` beside the plain one.
+
+    ``certificate`` is the broker's PEM certificate (chain) and ``key`` its unencrypted PKCS#8 PEM key.
+    ``scram_users`` become SCRAM-SHA-512 credentials when the storage is first formatted (a broker formatted
+    earlier keeps the users it has); ``plain_users`` are written into the broker's configuration. Names and
+    passwords use letters, digits and ``. _ ~ -`` only.
+    """
+
+    port: int
+    certificate: Path
+    key: Path
+    scram_users: Mapping[str, str] = field(default_factory=dict)
+    plain_users: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name, password in (*self.scram_users.items(), *self.plain_users.items()):
+            if not (_CREDENTIAL.fullmatch(name) and _CREDENTIAL.fullmatch(password)):
+                raise ValueError(f"Kafka user {name!r}: names and passwords may use letters, digits and . _ ~ - only")
+
+    @property
+    def bootstrap(self) -> str:
+        """Bootstrap address of the listener."""
+        return f"127.0.0.1:{self.port}"
+
+    def properties(self, keystore: Path) -> str:
+        """The broker properties of this listener, with the key store file at ``keystore``."""
+        plain = "".join(f' user_{name}="{password}"' for name, password in self.plain_users.items())
+        return _SASL_SSL_PROPERTIES.format(
+            keystore=keystore, scram_module=_SCRAM_MODULE, plain_module=_PLAIN_MODULE, plain_users=plain
+        )
+
+    def scram_arguments(self) -> list[str]:
+        """The storage tool's arguments that create the SCRAM users."""
+        return [
+            f"--add-scram=SCRAM-SHA-512=[name={name},password={password}]"
+            for name, password in self.scram_users.items()
+        ]
+
+
+@dataclass(frozen=True)
 class KafkaBroker:
     """One broker whose files live under ``home`` (lib/, config/, data/, logs/)."""
 
@@ -73,6 +135,7 @@ class KafkaBroker:
     port: int
     controller_port: int
     partitions: int = 4
+    sasl_ssl: SaslSslListener | None = None
 
     @property
     def bootstrap(self) -> str:
@@ -127,22 +190,42 @@ class KafkaBroker:
         config.mkdir(parents=True, exist_ok=True)
         (self.home / "logs").mkdir(parents=True, exist_ok=True)
         properties = config / "server.properties"
-        properties.write_text(
-            _SERVER_PROPERTIES.format(
-                port=self.port, controller_port=self.controller_port, data=data, partitions=self.partitions
-            )
+        text = _SERVER_PROPERTIES.format(
+            port=self.port,
+            controller_port=self.controller_port,
+            data=data,
+            partitions=self.partitions,
+            sasl_listener=f",SASL_SSL://127.0.0.1:{self.sasl_ssl.port}" if self.sasl_ssl else "",
+            sasl_advertised=f",SASL_SSL://{self.sasl_ssl.bootstrap}" if self.sasl_ssl else "",
+            sasl_map=",SASL_SSL:SASL_SSL" if self.sasl_ssl else "",
         )
+        if self.sasl_ssl is not None:
+            # One PEM file with the key and the certificate chain: the broker's PEM key store.
+            keystore = config / "keystore.pem"
+            keystore.touch(mode=0o600)
+            keystore.write_text(self.sasl_ssl.key.read_text() + self.sasl_ssl.certificate.read_text())
+            text += self.sasl_ssl.properties(keystore)
+        properties.touch(mode=0o600)
+        properties.write_text(text)
         (config / "log4j.properties").write_text(_LOG4J.format(log=self.home / "logs" / "kafka.log"))
         if not (data / "meta.properties").exists():
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             result = subprocess.run(  # noqa: S603 - fixed arguments
                 # "=" keeps an id that starts with "-" (base64url allows it) from being read as an option.
-                self._java("kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", str(properties)),
+                self._java(
+                    "kafka.tools.StorageTool",
+                    "format",
+                    f"--cluster-id={cluster_id}",
+                    "-c",
+                    str(properties),
+                    *(self.sasl_ssl.scram_arguments() if self.sasl_ssl else []),
+                ),
                 capture_output=True,
                 text=True,
                 check=False,
             )
             if result.returncode != 0:
+                # The tool's output names no password; its arguments (with the SCRAM passwords) are not shown.
                 raise StackError(f"Formatting Kafka storage failed:\n{result.stdout}\n{result.stderr}")
         return properties
 
@@ -164,7 +247,8 @@ class KafkaBroker:
             missing = 0 if process.is_running(pid, MAIN_CLASS) else missing + 1
             if missing >= 2:
                 raise StackError(f"Kafka exited during start. Last lines of {self.log}:\n{process.tail(self.log)}")
-            if _logged_since(server_log, since, "Kafka Server started") and _port_open(self.port):
+            ports = [self.port] + ([self.sasl_ssl.port] if self.sasl_ssl else [])
+            if _logged_since(server_log, since, "Kafka Server started") and all(_port_open(p) for p in ports):
                 return
             time.sleep(0.3)
         raise StackError(f"Kafka did not become ready in {timeout:.0f} s; see {server_log}")

