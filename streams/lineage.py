@@ -21,6 +21,7 @@ from index_engine.catalog import Catalog, Indicator
 from index_engine.periods import LOCAL_TZ, period_bounds, period_of
 from index_engine.rollup import Inputs, combine
 from index_engine.values import indicator_value
+from streams.state import figure
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 
@@ -80,17 +81,12 @@ def _tree(catalog: Catalog, unit: str, day: dt.date, depth: int = 0) -> list[tup
     return out
 
 
-def _figure(obs_id: str, revision: int) -> str:
-    suffix = f"@{revision}"
-    return obs_id[: -len(suffix)] if revision and obs_id.endswith(suffix) else obs_id
-
-
 def _counted(rows: Sequence[Evidence], kind: str) -> list[Evidence]:
     """The observations the worker counts: per delta figure its highest revision; else the newest per unit."""
     if kind == "delta":
         best: dict[tuple[str, str], Evidence] = {}
         for row in rows:
-            key = (row.unit_code, _figure(row.id, row.revision))
+            key = (row.unit_code, figure(row.id, row.revision))
             if key not in best or row.revision > best[key].revision:
                 best[key] = row
         return sorted(best.values(), key=lambda e: e.ts, reverse=True)

@@ -64,8 +64,13 @@ class Counted:
 
 def figure_of(obs: Observation) -> str:
     """The figure an observation is a version of: its id without the ``@<revision>`` the connectors append."""
-    suffix = f"@{obs.revision}"
-    return obs.id[: -len(suffix)] if obs.revision and obs.id.endswith(suffix) else obs.id
+    return figure(obs.id, obs.revision)
+
+
+def figure(obs_id: str, revision: int) -> str:
+    """The figure of an observation id at ``revision`` (an id as stored in ``dti.observation``)."""
+    suffix = f"@{revision}"
+    return obs_id[: -len(suffix)] if revision and obs_id.endswith(suffix) else obs_id
 
 
 @dataclass(frozen=True, slots=True)

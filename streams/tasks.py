@@ -32,7 +32,7 @@ from index_engine.tasks import (
     decide_task,
 )
 from streams.processor import DeadLetter, Message
-from streams.rows import Row, TaskAlertRow, TaskReportRow, TaskStateRow
+from streams.rows import AlertAction, Row, TaskAlertRow, TaskReportRow, TaskStateRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,14 +86,18 @@ class TaskAlert:
     def rows(self) -> list[TaskAlertRow]:
         """One row per kind raised or resolved."""
         out = []
-        for action, kinds in (("raised", self.decision.raised), ("resolved", self.decision.resolved)):
+        actions: tuple[tuple[AlertAction, tuple[TaskAlertKind, ...]], ...] = (
+            ("raised", self.decision.raised),
+            ("resolved", self.decision.resolved),
+        )
+        for action, kinds in actions:
             for kind in kinds:
                 vi, en = alert_text(kind, action == "raised", self.assessment, self.task)
                 out.append(
                     TaskAlertRow(
                         task_code=self.task.code,
                         kind=kind.value,
-                        action="raised" if action == "raised" else "resolved",
+                        action=action,
                         ts=self.at,
                         status=self.decision.status.value,
                         message_vi=vi,
