@@ -571,6 +571,33 @@ def quarantine_list(limit: int = 200) -> Query:
     )
 
 
+def never_reported() -> Query:
+    """Indicators the plan of this year sets for a unit that has never had a value there: a setup gap, not a page."""
+    return query(
+        """SELECT t.indicator_code AS "Chỉ tiêu", i.name_vi AS "Tên chỉ tiêu", coalesce(u.name_vi, t.unit_code) AS "Đơn vị",
+                  coalesce(lu.name_vi, coalesce(la.lead_unit, i.lead_unit)) AS "Đơn vị chủ trì",
+                  i.source_system AS "Hệ thống nguồn"
+             FROM dti.target AS t
+             JOIN dti.indicator AS i ON i.code = t.indicator_code
+             LEFT JOIN dti.unit AS u ON u.code = t.unit_code
+             LEFT JOIN dti.lead_assignment AS la
+                    ON la.indicator_code = t.indicator_code
+                   AND (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date BETWEEN la.valid_from AND la.valid_to
+             LEFT JOIN dti.unit AS lu ON lu.code = coalesce(la.lead_unit, i.lead_unit)
+            WHERE t.period = EXTRACT(YEAR FROM now() AT TIME ZONE 'Asia/Ho_Chi_Minh')
+              AND (u.valid_to IS NULL OR u.valid_to >= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date)
+              AND NOT EXISTS (SELECT 1 FROM dti.indicator_value_current AS v
+                               WHERE v.indicator_code = t.indicator_code AND v.unit_code = t.unit_code
+                                 AND (v.value IS NOT NULL OR v.numerator IS NOT NULL))
+            ORDER BY 4, 1, 3""",
+        "Chỉ tiêu",
+        "Tên chỉ tiêu",
+        "Đơn vị",
+        "Đơn vị chủ trì",
+        "Hệ thống nguồn",
+    )
+
+
 # One alert per source and sending unit with observations held (routed to that unit by its ``lead_unit`` label).
 _HELD_LABELS: Final = (
     "source, unit_code AS unit, unit_code AS lead_unit, coalesce(unit_name_vi, unit_code) AS unit_name"

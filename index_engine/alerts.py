@@ -1,8 +1,9 @@
 """Alert decisions with hysteresis: state in, (new state, decision) out.
 
 Rules: a worse status alerts only once it has held for two consecutive evaluations and is a problem status (at
-risk, off track, deteriorating); going stale alerts at once; so does a shortfall against the expected value E
-beyond the indicator's tolerance. Each alert resolves when its condition clears. The lead unit and co-leads of
+risk, off track, deteriorating); going stale alerts at once, once the indicator has reported (stale means data
+stopped: one that never reported is a setup gap, shown as no data, not a page); so does a shortfall against the
+expected value E beyond the indicator's tolerance. Each alert resolves when its condition clears. The lead unit and co-leads of
 the indicator are the ones to tell.
 """
 
@@ -74,7 +75,8 @@ def decide(
 
     settled, pending = state.settled, state.pending
     status = result.status
-    turn(AlertKind.STALE, status is Status.STALE)
+    # Only data that stopped pages: an indicator with no data ever is a setup gap for the data-quality view.
+    turn(AlertKind.STALE, status is Status.STALE and result.last_seen is not None)
     if status is Status.STALE:
         # Stale data says nothing new about progress, and it breaks a run of consecutive evaluations.
         pending = None

@@ -1,4 +1,4 @@
-"""Data quality: observations held in quarantine, by source and sending unit, each with what to fix."""
+"""Data quality: observations held in quarantine, each with what to fix, and indicators that never had data."""
 
 from __future__ import annotations
 
@@ -37,6 +37,16 @@ def build() -> dash.Dashboard:
                 "chấp nhận hoặc loại (qndti quarantine accept|reject).",
                 grid(0, 8, 24, 16),
                 q.quarantine_list(),
+            ).filterable(True)
+        )
+        .with_panel(
+            table_panel(
+                "Chỉ tiêu chưa từng có số liệu",
+                "Chỉ tiêu mà kế hoạch năm nay giao cho đơn vị nhưng chưa từng nhận được số liệu: cần thiết lập nguồn "
+                "(bộ kết nối, tệp báo cáo). Đây là thiếu sót thiết lập, không phát cảnh báo; cảnh báo thiếu dữ "
+                "liệu chỉ dành cho số liệu đã có rồi ngừng gửi.",
+                grid(0, 24, 24, 10),
+                q.never_reported(),
             ).filterable(True)
         )
     )

@@ -7,6 +7,7 @@ import json
 import random
 from collections.abc import Callable
 
+import psycopg
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -39,6 +40,17 @@ def test_out_of_order_and_duplicates_give_exact_values(
         for key, v in published.items()
         if key.startswith("CQS-04|")
     ) == [(unit, num, den) for unit, num, den, _ in expected]
+
+    # Only CQS-04's metrics came: the other indicators of the province are evaluated as without data, and a setup
+    # gap like this pages nobody (no stale alert), while CQS-04 itself is not stale.
+    with psycopg.connect(database_url) as conn:
+        no_data = conn.execute(
+            "SELECT count(*) FROM dti.indicator_status_current"
+            " WHERE unit_code = 'QN' AND status = 'stale' AND indicator_code <> 'CQS-04'"
+        ).fetchone()
+        stale_alerts = conn.execute("SELECT count(*) FROM dti.alert WHERE kind = 'stale'").fetchone()
+    assert no_data is not None and no_data[0] >= 20, no_data
+    assert stale_alerts == (0,)
 
 
 async def last_per_key(bootstrap: str, topic: str) -> dict[str, dict[str, object]]:

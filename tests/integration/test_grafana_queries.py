@@ -372,6 +372,21 @@ def test_stale_pages_only_for_data_that_stopped_not_for_an_indicator_that_never_
     assert ("XHS-03", "HALONG") not in {(r[0], r[1]) for r in flags}
 
 
+def test_indicators_that_never_reported_are_listed_as_a_setup_gap(behind_db: str) -> None:
+    with _connect(behind_db) as conn:
+        # This year's plan sets KTS-02 for Cẩm Phả, which never sent a value; last year's target of NT-02 at Hạ
+        # Long, also without data, is no longer this plan's concern.
+        for indicator, unit, period in (("KTS-02", "CAMPHA", PERIOD), ("NT-02", "HALONG", PERIOD - 1)):
+            conn.execute(
+                """INSERT INTO dti.target (indicator_code, unit_code, period, baseline, target, tolerance,
+                       baseline_assumed, target_assumed) VALUES (%s, %s, %s, 20, 99, 5, true, false)""",
+                (indicator, unit, period),
+            )
+    columns, rows = _run(behind_db, q.never_reported().sql)
+    assert tuple(columns) == q.never_reported().columns
+    assert [(r[0], r[2], r[3]) for r in rows] == [("KTS-02", "Thành phố Cẩm Phả", "CUCTHUE")]
+
+
 # (unit, peer group, period offset, INDEX score now, INDEX score a day ago, stored rank and rank_of) for the ranks
 RANKED = [
     ("QN", "province", 0, 0.8, 0.8, None),

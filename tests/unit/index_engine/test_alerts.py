@@ -70,6 +70,15 @@ def test_getting_worse_within_a_harmless_range_does_not_alert() -> None:
     assert state.settled is Status.ON_TRACK
 
 
+def test_an_indicator_that_never_reported_does_not_page() -> None:
+    state, decisions = run([Status.STALE, Status.STALE], last_seen=None)
+    assert raised(decisions) == [(), ()]
+    assert state.open == frozenset()
+    # Its first data then goes stale: that is data that stopped, and it pages.
+    _, later = run([Status.STALE], state, last_seen=dt.datetime(2023, 1, 2, tzinfo=dt.UTC))
+    assert raised(later) == [(AlertKind.STALE,)]
+
+
 def test_stale_alerts_at_once_and_breaks_the_run() -> None:
     state, decisions = run([Status.ON_TRACK, Status.AT_RISK, Status.STALE, Status.STALE, Status.AT_RISK])
     assert raised(decisions) == [(), (), (AlertKind.STALE,), (), ()]
