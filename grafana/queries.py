@@ -574,8 +574,9 @@ def quarantine_list(limit: int = 200) -> Query:
 def never_reported() -> Query:
     """Indicators the plan of this year sets for a unit that has never had a value there: a setup gap, not a page."""
     return query(
-        """SELECT t.indicator_code AS "Chỉ tiêu", i.name_vi AS "Tên chỉ tiêu", coalesce(u.name_vi, t.unit_code) AS "Đơn vị",
-                  coalesce(lu.name_vi, coalesce(la.lead_unit, i.lead_unit)) AS "Đơn vị chủ trì",
+        """SELECT t.indicator_code AS "Chỉ tiêu", i.name_vi AS "Tên chỉ tiêu",
+                  coalesce(u.name_vi, t.unit_code) AS "Đơn vị",
+                  coalesce(lu.name_vi, la.lead_unit, i.lead_unit) AS "Đơn vị chủ trì",
                   i.source_system AS "Hệ thống nguồn"
              FROM dti.target AS t
              JOIN dti.indicator AS i ON i.code = t.indicator_code

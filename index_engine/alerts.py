@@ -3,8 +3,8 @@
 Rules: a worse status alerts only once it has held for two consecutive evaluations and is a problem status (at
 risk, off track, deteriorating); going stale alerts at once, once the indicator has reported (stale means data
 stopped: one that never reported is a setup gap, shown as no data, not a page); so does a shortfall against the
-expected value E beyond the indicator's tolerance. Each alert resolves when its condition clears. The lead unit and co-leads of
-the indicator are the ones to tell.
+expected value E beyond the indicator's tolerance. Each alert resolves when its condition clears. The lead
+unit and co-leads of the indicator are the ones to tell.
 """
 
 from __future__ import annotations

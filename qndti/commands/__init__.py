@@ -32,6 +32,16 @@ async def check_kafka_login(config: Settings) -> None:
         raise fail(str(exc), 2) from None
 
 
+def check_database_login(config: Settings) -> None:
+    """Exit 2 when PostgreSQL refuses this process's login (password, role, database, certificate)."""
+    from qndti.db_login import DatabaseLoginRefused, check_login
+
+    try:
+        check_login(config.database())
+    except DatabaseLoginRefused as exc:
+        raise fail(str(exc), 2) from None
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print an error (on one line, never wrapped) and return the exit to raise."""
     console.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True, highlight=False)

@@ -8,7 +8,7 @@ import sys
 
 import typer
 
-from qndti.commands import check_kafka_login, settings
+from qndti.commands import check_database_login, check_kafka_login, settings
 from streams.errors import WorkerStuck
 from streams.worker import Worker, WorkerConfig
 
@@ -43,6 +43,7 @@ def run(
         kafka_options=config.kafka_client_options(),
     )
     asyncio.run(check_kafka_login(config))
+    check_database_login(config)
     try:
         asyncio.run(Worker(worker_config, config.catalog()).run())
     except WorkerStuck as exc:

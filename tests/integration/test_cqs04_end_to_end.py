@@ -49,7 +49,8 @@ def test_out_of_order_and_duplicates_give_exact_values(
             " WHERE unit_code = 'QN' AND status = 'stale' AND indicator_code <> 'CQS-04'"
         ).fetchone()
         stale_alerts = conn.execute("SELECT count(*) FROM dti.alert WHERE kind = 'stale'").fetchone()
-    assert no_data is not None and no_data[0] >= 20, no_data
+    assert no_data is not None
+    assert no_data[0] >= 20, no_data
     assert stale_alerts == (0,)
 
 

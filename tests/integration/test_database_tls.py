@@ -230,3 +230,29 @@ def test_plain_connections_untrusted_certificates_and_wrong_passwords_are_refuse
 
 def round_6(value: float) -> object:
     return sql_round(value, 6)
+
+
+def test_a_worker_refused_by_the_database_stops_at_once_with_the_reason(
+    tls_server: TlsServer, stack: StackInfo, topics: Topics, tmp_path: Path
+) -> None:
+    right, wrong = strong_password(), strong_password()
+    with psycopg.connect(tls_server.url("postgres", database="postgres"), autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE refused_worker LOGIN PASSWORD '{right}'")
+    other_ca, _, _ = make_ca(tmp_path / "other", name="another CA")
+    cases = (
+        (tls_server.url("refused_worker", wrong, database="postgres"), "password authentication failed for user"),
+        (tls_server.url("refused_worker", right, database="postgres", ca=other_ca), "certificate verify failed"),
+        (tls_server.url("refused_worker", right, database="no_such_db"), 'database "no_such_db" does not exist'),
+    )
+    for url, reason in cases:
+        env = service_env(stack, url, topics, tmp_path, QNDTI_WORKER_WEB_PORT=str(free_port()))
+        # The retry budget is two minutes: a worker that retried would still be running when this times out.
+        ran = subprocess.run(
+            [sys.executable, "-m", "qndti", "worker"], env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+        said = " ".join((ran.stdout + ran.stderr).split())
+        assert ran.returncode == 2, said
+        assert "PostgreSQL refused the login" in said, said
+        assert reason in said, said
+        assert right not in said
+        assert wrong not in said
