@@ -1,4 +1,4 @@
-"""Sink throughput: ``PostgresSink.write`` next to raw COPY → staging → upsert at the same batch size.
+"""Sink throughput: the worker's ``write_in`` next to raw COPY → staging → upsert at the same batch size.
 
 Usage: ``python bench/sink_bench.py [--rows N] [--batch B] [--repeats R] [--database-url URL]``. Without a URL it
 starts an embedded PostgreSQL of its own on a free port in a temporary folder. Each run writes the same rows
@@ -23,7 +23,7 @@ from common import Result, emit
 
 from streams.db import migrate
 from streams.rows import IndicatorRow
-from streams.sink import PostgresSink, SinkMode
+from streams.sink import SinkMode, create_stages, write_in
 from streams.tables import TABLES, Params
 
 HOUR = dt.timedelta(hours=1)
@@ -60,18 +60,19 @@ async def anchor(url: str, params: list[Params], size: int) -> float:
 
 
 async def sink_run(url: str, rows: list[IndicatorRow], size: int, mode: SinkMode) -> float:
-    """Seconds for ``PostgresSink.write`` of the same rows in batches of ``size``."""
-    sink = PostgresSink(url, bucket=HOUR, mode=mode)
-    try:
-        await sink.write(rows[:1])
-        await truncate(url)
+    """Seconds for ``write_in`` of the same rows in batches of ``size``, one transaction each (the worker's path)."""
+    async with await psycopg.AsyncConnection.connect(url) as conn:
+        if mode == "copy":
+            await create_stages(conn)
+        else:
+            conn.prepare_threshold = None
+        await conn.commit()
         started = time.perf_counter()
         for _ in range(2):
             for i in range(0, len(rows), size):
-                await sink.write(rows[i : i + size])
+                async with conn.transaction():
+                    await write_in(conn, rows[i : i + size], HOUR, mode)
         return time.perf_counter() - started
-    finally:
-        await sink.close()
 
 
 async def truncate(url: str) -> None:
@@ -100,8 +101,8 @@ def report(rate: dict[str, float], count: int, size: int, repeats: int) -> None:
     """The figures as text."""
     print(f"rows={count} (written twice: insert, then update) batch={size} repeats={repeats} (best run)")
     print(f"anchor  raw COPY binary -> staging -> upsert : {rate['anchor']:>10,.0f} rows/s")
-    print(f"sink    PostgresSink.write (mode=copy)       : {rate['sink']:>10,.0f} rows/s")
-    print(f"sink    PostgresSink.write (mode=plain)      : {rate['sink-plain']:>10,.0f} rows/s")
+    print(f"sink    write_in (mode=copy)                 : {rate['sink']:>10,.0f} rows/s")
+    print(f"sink    write_in (mode=plain)                : {rate['sink-plain']:>10,.0f} rows/s")
     print(f"ratio   sink / anchor                        : {rate['sink'] / rate['anchor']:.2f}x (goal >= 0.70x)")
 
 
@@ -136,7 +137,7 @@ def result(rate: dict[str, float], count: int, size: int, repeats: int) -> Resul
     return Result(
         name="sink",
         value=rate["sink"],
-        unit="rows/s (PostgresSink.write, mode=copy)",
+        unit="rows/s (write_in, mode=copy)",
         anchor="raw COPY binary -> staging -> upsert, same batches",
         anchor_value=rate["anchor"],
         goal=">= 0.7x the anchor",

@@ -3,16 +3,14 @@
 A row replaces the stored one with the same key (indicator or metric, unit and time bucket, …) only when its
 version is not older, so replays, duplicate deliveries and a rebalance's overlap rewrite the same rows. Each
 batch is copied (binary COPY) into a temporary staging table and upserted from there with one ``INSERT … ON
-CONFLICT`` per table; ``mode="plain"`` uses ``executemany`` instead, for engines that cannot COPY. While the
-database is down the sink retries with capped exponential backoff, holding the batch (and so its Kafka offsets).
+CONFLICT`` per table; ``mode="plain"`` uses ``executemany`` instead, for engines that cannot COPY. The caller
+owns the transaction (the worker's checkpoint commits a batch's rows with its offsets) and its retries.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Literal
 
 import psycopg
@@ -20,7 +18,7 @@ import psycopg
 from streams.rows import IndicatorRow, Row
 from streams.tables import TABLES, Params, Table, bucket_of
 
-__all__ = ["Connection", "PostgresSink", "SinkMode", "bucket_of", "create_stages", "latest_per_key", "write_in"]
+__all__ = ["Connection", "SinkMode", "bucket_of", "create_stages", "latest_per_key", "write_in"]
 
 SinkMode = Literal["copy", "plain"]
 Connection = psycopg.AsyncConnection[tuple[object, ...]]
@@ -72,78 +70,3 @@ def latest_per_key(rows: Sequence[IndicatorRow], bucket: dt.timedelta) -> list[I
         if key not in newest or newest[key].version <= row.version:
             newest[key] = row
     return list(newest.values())
-
-
-class PostgresSink:
-    """Writes rows to schema ``dti``; reconnects and retries while the database is down.
-
-    Args:
-        database_url: The PostgreSQL URL (a role that can write the time-series tables).
-        bucket: Width of the time buckets of values, statuses and scores.
-        max_backoff: Longest wait between two attempts, in seconds.
-        on_retry: Called with the error and the backoff before each retry (metrics, logs).
-        mode: ``copy`` (binary COPY into staging, then upsert: the fast path) or ``plain`` (``executemany`` and no
-            server-side prepared statements: for test engines such as PGlite that cannot COPY).
-    """
-
-    def __init__(
-        self,
-        database_url: str,
-        *,
-        bucket: dt.timedelta = dt.timedelta(hours=1),
-        max_backoff: float = 10.0,
-        on_retry: Callable[[Exception, float], None] | None = None,
-        mode: SinkMode = "copy",
-    ) -> None:
-        self._url = database_url
-        self._bucket = bucket
-        self._max_backoff = max_backoff
-        self._on_retry = on_retry
-        self._mode = mode
-        self._conn: Connection | None = None
-
-    async def _connection(self) -> Connection:
-        if self._conn is None or self._conn.closed:
-            conn = await psycopg.AsyncConnection.connect(self._url, connect_timeout=5)
-            if self._mode == "copy":
-                await create_stages(conn)
-            else:
-                conn.prepare_threshold = None
-            self._conn = conn
-        return self._conn
-
-    async def write(self, rows: Sequence[IndicatorRow]) -> int:
-        """Upsert indicator ``rows`` in one transaction, retrying until the database accepts them; return rows sent."""
-        return await self.write_rows(rows)
-
-    async def write_rows(self, rows: Sequence[Row]) -> int:
-        """Upsert rows of any types in one transaction, retrying until the database accepts them; return rows sent.
-
-        Within the batch only the newest version of each key is sent, so the count can be below ``len(rows)``.
-        """
-        if not rows:
-            return 0
-        delay = 0.2
-        while True:
-            try:
-                conn = await self._connection()
-                async with conn.transaction():
-                    return await write_in(conn, rows, self._bucket, self._mode)
-            except psycopg.OperationalError as exc:
-                await self._drop()
-                if self._on_retry is not None:
-                    self._on_retry(exc, delay)
-                # Full jitter keeps several workers from hammering a database that is coming back.
-                await asyncio.sleep(random.uniform(0, delay))  # noqa: S311 - jitter, not cryptography
-                delay = min(delay * 2, self._max_backoff)
-
-    async def _drop(self) -> None:
-        if self._conn is not None:
-            try:
-                await self._conn.close()
-            finally:
-                self._conn = None
-
-    async def close(self) -> None:
-        """Close the connection."""
-        await self._drop()

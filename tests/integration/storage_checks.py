@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
@@ -19,8 +20,25 @@ from streams.rows import (
     StatusRow,
     UnitScoreRow,
 )
+from streams.sink import SinkMode, create_stages, write_in
 
 Conn = psycopg.Connection[tuple[object, ...]]
+
+
+def write(url: str, rows: list[Row], mode: SinkMode = "copy") -> int:
+    """Upsert ``rows`` in one transaction through the worker's write path; return the rows sent."""
+
+    async def run() -> int:
+        async with await psycopg.AsyncConnection.connect(url) as conn:
+            if mode == "copy":
+                await create_stages(conn)
+            else:
+                conn.prepare_threshold = None  # PGlite shares one backend: no server-side prepared statements
+            async with conn.transaction():
+                return await write_in(conn, rows, dt.timedelta(hours=1), mode)
+
+    return asyncio.run(run())
+
 
 # The public contract: the documented leading columns of each view, in order.
 VIEW_COLUMNS = {

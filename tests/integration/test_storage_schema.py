@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Iterator
 
@@ -12,7 +11,6 @@ import pytest
 from index_engine.catalog import load_catalog
 from streams.db import MIGRATIONS, migrate
 from streams.reference import load_reference
-from streams.sink import PostgresSink
 from streams.timescale import flavour
 from tests.conftest import StackInfo
 from tests.integration import storage_checks as checks
@@ -65,14 +63,7 @@ def test_views_answer_with_the_documented_columns(database_url: str) -> None:
     with psycopg.connect(database_url, autocommit=True) as conn:
         load_reference(conn, load_catalog())
 
-    async def write() -> int:
-        sink = PostgresSink(database_url)
-        try:
-            return await sink.write_rows(checks.sample_rows())
-        finally:
-            await sink.close()
-
-    asyncio.run(write())
+    checks.write(database_url, checks.sample_rows())
     with psycopg.connect(database_url, autocommit=True) as conn:
         checks.check_view_contract(conn)
         latest = conn.execute(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
 import psycopg
@@ -11,8 +10,6 @@ import pytest
 from index_engine.catalog import load_catalog
 from streams.db import migrate
 from streams.reference import load_reference
-from streams.rows import Row
-from streams.sink import PostgresSink, SinkMode
 from streams.timescale import Policies, apply_policies, flavour
 from tests.integration import storage_checks as checks
 from tests.integration.test_storage_schema import ALL_MIGRATIONS
@@ -21,17 +18,6 @@ from tests.integration.timescale_engine import TimescaleServer, timescale, times
 __all__ = ["timescale", "timescale_installed"]
 
 pytestmark = pytest.mark.integration
-
-
-def write(url: str, rows: list[Row], mode: SinkMode) -> int:
-    async def run() -> int:
-        sink = PostgresSink(url, mode=mode)
-        try:
-            return await sink.write_rows(rows)
-        finally:
-            await sink.close()
-
-    return asyncio.run(run())
 
 
 def test_migrations_build_hypertables_aggregates_and_policies(timescale: TimescaleServer) -> None:
@@ -82,7 +68,7 @@ def test_views_answer_the_same_on_both_flavours(timescale: TimescaleServer, data
     with psycopg.connect(database_url, autocommit=True) as conn:
         load_reference(conn, catalog)
     # PGlite cannot COPY over its socket server: the plain mode writes the same upserts with executemany.
-    assert write(timescale.url, rows, "plain") == write(database_url, rows, "copy")
+    assert checks.write(timescale.url, rows, "plain") == checks.write(database_url, rows, "copy")
     with timescale.connect() as conn:
         on_timescale = checks.view_answers(conn)
     with psycopg.connect(database_url, autocommit=True) as conn:
