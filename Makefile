@@ -56,6 +56,9 @@ coverage: venv ## Branch coverage of the pure core (must stay at 100%)
 chaos: venv jars ## Kill -9 a worker at random points 20 times and check exact values
 	CHAOS_ROUNDS=20 $(BIN)/pytest tests/integration/test_faults.py -k kill_9 -v
 
+soak: venv jars ## One unit receiving a year of event-level deltas (1,000,000 with 2 % repeats): exact, state flat
+	SOAK_DELTAS=1000000 $(BIN)/pytest tests/integration/test_worker_engine.py -k year_of_event_level_deltas -v
+
 bench-index: venv ## Benchmark: evaluate 100, 1,000 and 10,000 units × 35 indicators
 	$(BIN)/python bench/index_bench.py
 
@@ -82,4 +85,4 @@ test: venv jars tools ## The full test suite: lint, generated files, unit and in
 scale: venv jars ## The three-worker test ROUNDS times in a row (default 10); it is also part of make test
 	for round in $$(seq $(or $(ROUNDS),10)); do echo "round $$round"; $(BIN)/pytest -m scale -q tests/integration || exit 1; done
 
-.PHONY: help venv jars tools scale up down status demo screenshots lint format unit coverage chaos bench-index test timescale-engine bench-sink bench bench-deps
+.PHONY: help venv jars tools scale soak up down status demo screenshots lint format unit coverage chaos bench-index test timescale-engine bench-sink bench bench-deps

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import random
 import re
 import time
@@ -30,6 +31,11 @@ from tests.integration.conftest import WorkerProcess, wait_for
 from tests.integration.scenarios import CQS04_LATEST, START, cqs04_oracle, dossier_stream, produce
 
 pytestmark = pytest.mark.integration
+
+SOAK_DELTAS = int(os.environ.get("SOAK_DELTAS", "300000"))
+"""Deltas the one-unit test sends: 300,000 in ``make test``, a whole year's (1,000,000) in ``make soak``."""
+EARLY_DELTAS = 100_000
+"""The state and memory at the end are compared with those after this many deltas."""
 
 CQS07 = """
 SELECT unit_code, numerator, denominator FROM dti.indicator_latest WHERE indicator_code = 'CQS-07' ORDER BY unit_code
@@ -187,7 +193,7 @@ SELECT (SELECT count(*) FROM dti.state_cell WHERE unit_code = 'HALONG'),
 def test_one_unit_with_a_year_of_event_level_deltas_is_exact_and_its_state_stays_flat(
     stack: StackInfo, topics: Topics, database_url: str, worker_factory: Callable[..., WorkerProcess]
 ) -> None:
-    total = 1_000_000
+    total = SOAK_DELTAS
     rng = random.Random(5)
     events = [
         obs(f"pay:{n}", "fee.paid", "HALONG", START + dt.timedelta(seconds=n * 15), "delta", 1.0) for n in range(total)
@@ -199,19 +205,19 @@ def test_one_unit_with_a_year_of_event_level_deltas_is_exact_and_its_state_stays
     ]
     stream = events + repeats
     rng.shuffle(stream)
-    tenth = len(stream) // 10
-    # Both measurements after full batches: the first tenth waits in the topic before the worker starts.
-    asyncio.run(send_raw(stack.kafka_bootstrap, topics.observations, stream[:tenth]))
+    early_count = EARLY_DELTAS
+    # Both measurements after full batches: the first 100,000 wait in the topic before the worker starts.
+    asyncio.run(send_raw(stack.kafka_bootstrap, topics.observations, stream[:early_count]))
     worker = worker_factory().start()
     # CQS-07's denominator (the province takes no child without a numerator, so the unit alone is compared).
     sums = "SELECT denominator FROM dti.indicator_latest WHERE indicator_code = 'CQS-07' AND unit_code = 'HALONG'"
-    early = first_seen_sum(stream[:tenth])
-    wait_for(database_url, sums, [(early,)], timeout=300, what="the first tenth")
+    early = first_seen_sum(stream[:early_count])
+    wait_for(database_url, sums, [(early,)], timeout=300, what="the first 100,000")
     with psycopg.connect(database_url) as conn:
         state_early = conn.execute(STATE_ROWS).fetchone()
     memory_early = rss(worker)
 
-    asyncio.run(send_raw(stack.kafka_bootstrap, topics.observations, stream[tenth:]))
+    asyncio.run(send_raw(stack.kafka_bootstrap, topics.observations, stream[early_count:]))
     end = first_seen_sum(stream)
     wait_for(database_url, sums, [(end,)], timeout=600, what="every delta")
     with psycopg.connect(database_url) as conn:
@@ -223,7 +229,7 @@ def test_one_unit_with_a_year_of_event_level_deltas_is_exact_and_its_state_stays
     # The same rows, and the unit's evaluation memory within 10 % in bytes (its daily history is capped).
     assert state_end[:3] == state_early[:3]
     assert state_end[3] <= 1.1 * state_early[3]
-    assert rss(worker) <= 1.1 * memory_early, f"worker RSS {memory_early} kB after a tenth, {rss(worker)} kB at the end"
+    assert rss(worker) <= 1.1 * memory_early, f"worker RSS {memory_early} kB after 100,000, {rss(worker)} kB at the end"
 
 
 def health(worker: WorkerProcess) -> int:
