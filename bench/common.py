@@ -197,7 +197,11 @@ def synthetic_catalog(units: int, home: Path) -> Catalog:
 
 
 def observations(catalog: Catalog, count: int, seed: int = 11, start: dt.datetime = START) -> list[Observation]:
-    """``count`` valid observations spread over every non-province unit and every metric, time increasing."""
+    """``count`` valid, plausible observations over every non-province unit and every metric, time increasing.
+
+    Counts are whole, levels start at 10,000 and grow by 1–100 (no tenfold jump), scores stay within 50–100: none
+    breaks a plausibility rule of the catalog, so every one is applied (none quarantined).
+    """
     rng = random.Random(seed)
     # Units of the map on the first day (local and UTC dates agree at 00:00 UTC; the map changes only in 2025).
     units = [u for u in catalog.units_on(start.date()) if catalog.units[u].parent is not None]
@@ -208,9 +212,11 @@ def observations(catalog: Catalog, count: int, seed: int = 11, start: dt.datetim
         unit = units[n % len(units)]
         metric = metrics[(n // len(units)) % len(metrics)]
         ts = start + dt.timedelta(seconds=n // 50)
-        step = rng.uniform(1, 100)
-        total = totals[(unit, metric.code)] = totals.get((unit, metric.code), 0.0) + step
+        step = float(rng.randint(1, 100))
+        total = totals[(unit, metric.code)] = totals.get((unit, metric.code), 10_000.0) + step
         value = step if metric.kind == "delta" else total
+        if metric.code in catalog.plausibility.maximum:
+            value = 50.0 + step / 2
         result.append(
             Observation(
                 id=f"b:{n}", source="bench", metric=metric.code, unit=unit, ts=ts, kind=metric.kind, value=value
