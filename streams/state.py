@@ -94,6 +94,9 @@ class Memory(msgspec.Struct, kw_only=True):
     open: list[AlertKind] = []
     written: tuple[str, float | None, float | None] | None = None
     """Status, score and value of the last status row written."""
+    written_period: int | None = None
+    """The period of the last status row written: a new year's first status is written even when it equals the
+    last of the year before (a field of its own, so that memories stored before it still decode)."""
     result: IndicatorResult | None = None
     """The last evaluation: reused for the pillar and index scores while the indicator's inputs do not change."""
 
