@@ -138,3 +138,13 @@ def test_the_map_of_a_past_day(reform_db: str) -> None:
     assert len([u for u in after if u.startswith(("P_", "X_", "DK_", "T_"))]) == 55
     assert len(_rows(reform_db, "SELECT 1 FROM dti.units_on('2025-07-01') WHERE peer_group = ANY(%s)",
                      list(commune_level))) == 55  # fmt: skip
+
+
+def test_grafana_reader_reads_the_history_views(reform_db: str) -> None:
+    with _connect(reform_db) as conn:
+        conn.execute("SET ROLE grafana_reader")
+        # 6 days of the units' own; derived: Vân Đồn special zone 3 (two of CQS-04, one of CQS-09), Cô Tô 1, the
+        # test's unit 1 (CQS-04 on 30 June; Cô Tô has no CQS-09).
+        assert conn.execute("SELECT count(*) FROM dti.indicator_history_daily").fetchone() == (11,)
+        assert conn.execute("SELECT count(*) FROM dti.unit_lineage WHERE unit_code = 'DK_COTO'").fetchone() == (1,)
+        assert conn.execute("SELECT count(*) FROM dti.units_on('2025-07-01') WHERE unit_code = 'QN'").fetchone() == (1,)
