@@ -13,6 +13,7 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
+from connectors.simulator import Simulation
 from index_engine.catalog import load_catalog
 from index_engine.observation import Observation
 from streams.reference import load_reference
@@ -202,3 +203,29 @@ def test_history_runs_on_across_the_reform_and_2026_units_are_scored_ranked_and_
     # Bãi Cháy ward took a part of Hạ Long: no derived days, marked not comparable.
     assert [(r[0], r[4]) for r in ward] == [(JULY_1, False)]
     assert lineage == [("DK_VANDON", True, True), ("P_BAICHAY", False, False)]
+
+
+def test_the_simulated_province_runs_on_across_1_july_2025(
+    stack: StackInfo, topics: Topics, database_url: str, worker_factory: Callable[..., WorkerProcess]
+) -> None:
+    catalog = load_catalog()
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        load_reference(conn, catalog)
+    worker_factory(**NO_SWEEP).start()
+    sim = Simulation(catalog, seed=2025)  # the figures of replay-2025, through the real worker
+    metrics = ("dossier.processed", "dossier.processed_online")
+    sent: dict[tuple[str, str], float] = {}
+    for moment in (dt.datetime(2025, 6, 30, 16, tzinfo=LOCAL), dt.datetime(2025, 7, 1, 16, tzinfo=LOCAL)):
+        batch = [o for o in sim.observations(moment) if o.metric in metrics]
+        produce(stack.kafka_bootstrap, topics, batch)
+        sent.update({(o.unit, o.metric): o.value for o in batch})
+        # The province: the newest total of every unit of the year so far (the localities keep their January–June).
+        online = sum(v for (_, m), v in sent.items() if m == "dossier.processed_online")
+        processed = sum(v for (_, m), v in sent.items() if m == "dossier.processed")
+        wait_for(database_url, latest("CQS-04", "QN", 2025), [(online, processed)], what=f"the province at {moment}")
+    with psycopg.connect(database_url) as conn:
+        days = conn.execute(HISTORY, ("QN",)).fetchall()
+    assert [r[0] for r in days] == [JUNE_30, JULY_1]
+    # One day of dossiers (about 4,300 a working day in the whole province) on a year's total: no jump.
+    grown = days[1][2] - days[0][2]
+    assert 0 < grown < 0.02 * days[0][2]
