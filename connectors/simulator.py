@@ -13,8 +13,9 @@ value for the province as a whole).
 
 The map is the catalog's on each day: the 13 localities until 30 June 2025, the 54 commune-level units from
 1 July 2025, the departments as merged on 1 March 2025. A new unit's population is an equal part of each
-predecessor's (**assumed**: no per-unit figures were found), and its year-to-date flows carry the same part of
-its predecessors' earlier flow that year, so the province's totals run on without a jump.
+predecessor's (**assumed**: no per-unit figures were found). Its year-to-date flows count from its own first day,
+and a unit that ended keeps what it did before: the worker adds both into the province's year to date, so the
+province's totals run on without a jump and no unit is given an invented part of another's earlier flow.
 
 Rhythm (**assumed**, no sourced profile exists): offices work 07:30–17:00 and carry 90% of a working day's
 flow; Monday carries 110% of a mid-week day and Friday 90%; weekends 10%. Each unit's share around the province
@@ -258,33 +259,21 @@ class Simulation:
                 found = epoch
         return found
 
-    def _area_weight(self, epoch: Epoch, scope: str, unit: str, day: dt.date) -> float:
-        """A unit's weight in an epoch: its own, plus an equal part of each predecessor that has ended by ``day``.
-
-        So a successor's year-to-date totals carry its area's earlier flow and the province's do not jump.
-        """
-        weights = epoch.weights[scope]
-        own = weights.get(unit, 0.0)
-        inherited = sum(
-            weights.get(s.predecessor, 0.0) / len(self.catalog.successors(s.predecessor))
-            for s in self.catalog.predecessors(unit)
-            if not self.catalog.units[s.predecessor].valid_on(day)
-        )
-        return own + inherited
-
     def _flow(self, scope: str, unit: str, ts: dt.datetime) -> float:
-        """Working-day equivalents this year up to ``ts``, weighted by the unit's share in each epoch."""
+        """Working-day equivalents this year up to ``ts``, weighted by the unit's own share in each epoch.
+
+        A unit counts only while it exists: a successor's year to date starts on its first day, and a unit that
+        ended keeps the total it reached.
+        """
         if unit == "QN":
             return working_days(ts)
         year_start = period_bounds(ts.astimezone(LOCAL_TZ).year)[0]
-        day = ts.astimezone(LOCAL_TZ).date()
         total = 0.0
         for n, epoch in enumerate(self.epochs):
             start = max(epoch.start, year_start)
             end = min(self.epochs[n + 1].start, ts) if n + 1 < len(self.epochs) else ts
             if end > start:
-                w = self._area_weight(epoch, scope, unit, day)
-                total += w * (working_days(end) - working_days(start))
+                total += epoch.weights[scope].get(unit, 0.0) * (working_days(end) - working_days(start))
         return total
 
     def units_of(self, metric: str, ts: dt.datetime = H1_END) -> tuple[str, ...]:

@@ -11,7 +11,9 @@ The views and columns used here are the public contract of the database (README,
 - ``dti.alerts_open``: indicator_code, unit_code, ts, status, message_vi;
 - ``dti.task_latest``: period, task_code, title_vi, lead_unit, lead_unit_name_vi, deadline, progress, expected,
   status, status_vi, severity, reason_vi, report_date, evidence, done, overdue;
-- ``dti.task_alerts_open``: task_code, kind, ts, status_vi, message_vi, notify.
+- ``dti.task_alerts_open``: task_code, kind, ts, status_vi, message_vi, notify;
+- ``dti.indicator_history_daily``: indicator_code, unit_code, bucket, value, derived;
+- ``dti.unit_lineage``: unit_code, valid_from, predecessors, note_vi, note_en.
 
 Queries use ``$__time``/``$__timeFilter`` only (never ``$__timeGroup``), so they run on PostgreSQL and TimescaleDB.
 """
@@ -278,6 +280,37 @@ def indicator_trajectory(indicator: str, unit: str) -> Query:
         "Lộ trình kỳ vọng",
         "Dự báo cuối kỳ",
         fmt="time_series",
+    )
+
+
+def indicator_history(indicator: str, unit: str) -> Query:
+    """One indicator at one unit per local day across a change of the map, derived days in a column of their own.
+
+    Derived days come before the unit started, summed from its whole predecessors (``dti.indicator_history_daily``).
+    """
+    return query(
+        f"""SELECT $__time(bucket), CASE WHEN derived THEN NULL ELSE value END AS "Giá trị của đơn vị",
+                   CASE WHEN derived THEN value END AS "Suy ra từ đơn vị tiền thân"
+            FROM dti.indicator_history_daily
+            WHERE indicator_code = {indicator} AND unit_code = {unit} AND $__timeFilter(bucket) ORDER BY 1""",
+        "time",
+        "Giá trị của đơn vị",
+        "Suy ra từ đơn vị tiền thân",
+        fmt="time_series",
+    )
+
+
+def unit_history_note(unit: str) -> Query:
+    """What a unit was formed from and whether its history before its first day is derived or not comparable."""
+    return query(
+        f"""SELECT CASE WHEN note_vi = '' THEN 'Không có đơn vị tiền thân' ELSE note_vi END AS "Lịch sử đơn vị",
+                   CASE WHEN note_en = '' THEN 'No predecessor' ELSE note_en END AS "History",
+                   valid_from AS "Ngày thành lập", array_to_string(predecessors, ', ') AS "Đơn vị tiền thân"
+            FROM dti.unit_lineage WHERE unit_code = {unit}""",
+        "Lịch sử đơn vị",
+        "History",
+        "Ngày thành lập",
+        "Đơn vị tiền thân",
     )
 
 

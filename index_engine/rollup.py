@@ -24,15 +24,20 @@ _NEVER: Mapping[str, dt.datetime] = {}
 
 
 def rollup_metric(catalog: Catalog, values: MetricValues, unit: str, metric: str, day: dt.date) -> float | None:
-    """The unit's own value of ``metric``, else the sum over its children that exist on ``day``."""
+    """The unit's own value of ``metric``, else the sum over its children.
+
+    A gauge sums the children that exist on ``day``; a flow (delta or cumulative) every child that existed this
+    year up to ``day`` (see :meth:`~index_engine.catalog.Catalog.rollup_children`).
+    """
     own = values.get(unit, _NONE).get(metric)
     if own is not None:
         return own
-    parts = [
-        v
-        for child in catalog.children_on(unit, day)
-        if (v := rollup_metric(catalog, values, child, metric, day)) is not None
-    ]
+    children = (
+        catalog.children_on(unit, day)
+        if catalog.metrics[metric].kind == "gauge"
+        else catalog.children_during(unit, dt.date(day.year, 1, 1), day)
+    )
+    parts = [v for child in children if (v := rollup_metric(catalog, values, child, metric, day)) is not None]
     return math.fsum(parts) if parts else None
 
 
@@ -94,11 +99,17 @@ def combine(
 def rollup_inputs(
     catalog: Catalog, values: MetricValues, last_seen: LastSeen, unit: str, indicator: Indicator, day: dt.date
 ) -> Inputs:
-    """One indicator's inputs for ``unit``, rolled up from the children that exist on ``day``."""
+    """One indicator's inputs for ``unit``, rolled up from its children of ``day`` (:meth:`Catalog.rollup_children`)."""
     below = [
-        rollup_inputs(catalog, values, last_seen, child, indicator, day) for child in catalog.children_on(unit, day)
+        rollup_inputs(catalog, values, last_seen, child, indicator, day)
+        for child in catalog.rollup_children(unit, indicator, day)
     ]
     return combine(indicator, values.get(unit, _NONE), last_seen.get(unit, _NEVER), below)
+
+
+def _kept(column: Sequence[Inputs], kept: Sequence[bool]) -> list[Inputs]:
+    """The children's inputs of ``column`` whose flag in ``kept`` is set."""
+    return [inputs for inputs, keep in zip(column, kept, strict=True) if keep]
 
 
 def unit_inputs(
@@ -116,14 +127,16 @@ def unit_inputs(
     """
     if memo is not None and unit in memo:
         return memo[unit]
-    children = catalog.children_on(unit, day) if catalog.children(unit) else ()
+    # Every child of this year up to the day: flows count them all, levels only those that exist on the day.
+    children = catalog.children_during(unit, dt.date(day.year, 1, 1), day) if catalog.children(unit) else ()
     below = [unit_inputs(catalog, values, last_seen, child, day, memo) for child in children]
     own, own_seen = values.get(unit, _NONE), last_seen.get(unit, _NEVER)
     if below:
+        on_day = [catalog.units[child].valid_on(day) for child in children]
         # Transposed: one column of children's inputs per indicator.
         columns = zip(*below, strict=True)
         inputs = [
-            combine(indicator, own, own_seen, column)
+            combine(indicator, own, own_seen, column if indicator.aggregation == "ytd" else _kept(column, on_day))
             for indicator, column in zip(catalog.indicators.values(), columns, strict=True)
         ]
     else:

@@ -2,10 +2,10 @@
 
 The value is rebuilt the way the worker builds it, with the index engine's own rules: each unit's own metric
 values from its stored observations (a delta figure counted once at its highest revision; for cumulative and
-gauge metrics the newest ``ts`` of the period, then the highest revision), combined up the map valid on the day
-with :func:`index_engine.rollup.combine` (own values win, metric by metric). Observations are kept as long as
-the observation store keeps them: on TimescaleDB ``QNDTI_DB_OBSERVATION_RETENTION_DAYS`` (400 days by default);
-plain PostgreSQL keeps them.
+gauge metrics the newest ``ts`` of the period, then the highest revision), combined up the map of the day (for a
+flow, every unit of the year so far) with :func:`index_engine.rollup.combine` (own values win, metric by metric).
+Observations are kept as long as the observation store keeps them: on TimescaleDB
+``QNDTI_DB_OBSERVATION_RETENTION_DAYS`` (400 days by default); plain PostgreSQL keeps them.
 """
 
 from __future__ import annotations
@@ -74,10 +74,10 @@ class Lineage:
         return self.units[0].inputs
 
 
-def _tree(catalog: Catalog, unit: str, day: dt.date, depth: int = 0) -> list[tuple[str, int]]:
+def _tree(catalog: Catalog, indicator: Indicator, unit: str, day: dt.date, depth: int = 0) -> list[tuple[str, int]]:
     out = [(unit, depth)]
-    for child in catalog.children_on(unit, day):
-        out.extend(_tree(catalog, child, day, depth + 1))
+    for child in catalog.rollup_children(unit, indicator, day):
+        out.extend(_tree(catalog, indicator, child, day, depth + 1))
     return out
 
 
@@ -112,7 +112,7 @@ def gather(conn: Conn, catalog: Catalog, indicator: str, unit: str, at: dt.datet
     found = catalog.indicators[indicator]
     period = period_of(at)
     day = at.astimezone(LOCAL_TZ).date()
-    tree = _tree(catalog, unit, day)
+    tree = _tree(catalog, found, unit, day)
     units = {code: UnitLineage(code, depth) for code, depth in tree}
     since, _ = period_bounds(period)
     for metric in found.metrics:
@@ -125,7 +125,7 @@ def gather(conn: Conn, catalog: Catalog, indicator: str, unit: str, at: dt.datet
     for code, _ in reversed(tree):
         lineage = units[code]
         seen = {metric: max(e.ts for e in lineage.evidence if e.metric_code == metric) for metric in lineage.own}
-        below = [units[child].inputs for child in catalog.children_on(code, day)]
+        below = [units[child].inputs for child in catalog.rollup_children(code, found, day)]
         lineage.inputs = combine(found, lineage.own, seen, below)
         lineage.evidence.sort(key=lambda e: e.ts, reverse=True)
     numerator, denominator, _ = units[unit].inputs

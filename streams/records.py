@@ -42,9 +42,9 @@ def scorecard_rows(catalog: Catalog, card: Scorecard, state: UnitState) -> Itera
     for r in card.results:
         written = (r.status.value, r.score, r.value)
         memory = state.memory_of(r.indicator)
-        if memory.written == written:
+        if memory.written == written and memory.written_period == r.period:
             continue
-        memory.written = written
+        memory.written, memory.written_period = written, r.period
         state.changed_memory.add(r.indicator)
         yield StatusRow(
             indicator_code=r.indicator,

@@ -94,6 +94,9 @@ class Memory(msgspec.Struct, kw_only=True):
     open: list[AlertKind] = []
     written: tuple[str, float | None, float | None] | None = None
     """Status, score and value of the last status row written."""
+    written_period: int | None = None
+    """The period of the last status row written: a new year's first status is written even when it equals the
+    last of the year before (a field of its own, so that memories stored before it still decode)."""
     result: IndicatorResult | None = None
     """The last evaluation: reused for the pillar and index scores while the indicator's inputs do not change."""
 
@@ -236,7 +239,11 @@ def inputs(
     period: int,
     day: dt.date,
 ) -> Inputs:
-    """The unit's inputs for ``indicator``: its own values combined with its children's (valid on ``day``)."""
+    """The unit's inputs for ``indicator``: its own values combined with its children's of ``day``.
+
+    Which children count is the catalog's rule (:meth:`~index_engine.catalog.Catalog.rollup_children`): for a
+    year-to-date flow every child of the year so far, so a unit that ended keeps its part of the year's total.
+    """
     values: dict[str, float] = {}
     seen: dict[str, dt.datetime] = {}
     for metric in indicator.metrics:
@@ -247,7 +254,7 @@ def inputs(
     below = (
         [
             (c.numerator, c.denominator, c.seen)
-            for child in catalog.children_on(unit, day)
+            for child in catalog.rollup_children(unit, indicator, day)
             if (c := children.get(child)) is not None
         ]
         if children

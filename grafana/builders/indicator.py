@@ -54,6 +54,26 @@ def build(facts: Facts, first_indicator: str) -> dash.Dashboard:
         )
         .with_panel(
             table_panel(
+                "Lịch sử đơn vị qua sắp xếp đơn vị hành chính",
+                "Đơn vị được hình thành từ đơn vị nào. Hình thành từ toàn bộ đơn vị cũ: trước ngày thành lập, giá trị "
+                "được suy ra bằng cách cộng tử số và mẫu số của các đơn vị cũ. Hình thành từ một phần: lịch sử trước "
+                "ngày thành lập không so sánh được và không được hiển thị.",
+                grid(0, 28, 24, 3),
+                q.unit_history_note(UNIT),
+            )
+        )
+        .with_panel(
+            time_series(
+                "Lịch sử chỉ tiêu qua sắp xếp đơn vị",
+                "Giá trị cuối ngày của chỉ tiêu tại đơn vị; trước ngày thành lập của đơn vị hình thành từ toàn bộ "
+                'đơn vị cũ, đường riêng "Suy ra từ đơn vị tiền thân" là tổng tử số / tổng mẫu số của các đơn vị '
+                "cũ (không phải số liệu của chính đơn vị).",
+                grid(0, 31, 24, 10),
+                [sql(q.indicator_history(INDICATOR, UNIT))],
+            )
+        )
+        .with_panel(
+            table_panel(
                 "So sánh các đơn vị",
                 "Giá trị mới nhất của chỉ tiêu tại từng đơn vị với mục tiêu, kỳ vọng và trạng thái.",
                 grid(0, 16, 24, 12),

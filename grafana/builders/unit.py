@@ -86,6 +86,16 @@ def build(facts: Facts) -> dash.Dashboard:
         )
         .with_panel(
             table_panel(
+                "Lịch sử đơn vị qua sắp xếp đơn vị hành chính",
+                "Đơn vị được hình thành từ đơn vị nào và lịch sử trước ngày thành lập: suy ra (cộng tử số và mẫu số "
+                "của các đơn vị cũ) khi hình thành từ toàn bộ đơn vị cũ, không so sánh được khi hình thành từ một "
+                "phần. Xem theo từng chỉ tiêu ở bảng Chi tiết chỉ tiêu.",
+                grid(0, 42, 24, 4),
+                q.unit_history_note(UNIT),
+            )
+        )
+        .with_panel(
+            table_panel(
                 "Cảnh báo đang mở",
                 "Các cảnh báo chưa được giải quyết của đơn vị: chỉ tiêu, trạng thái, thời điểm mở và nội dung.",
                 grid(0, 27, 24, 7),

@@ -36,6 +36,10 @@ class Unit:
         """Whether the unit exists on ``day``."""
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
+    def valid_during(self, first: dt.date, last: dt.date) -> bool:
+        """Whether the unit exists on at least one day from ``first`` to ``last``."""
+        return self.valid_from <= last and (self.valid_to is None or first <= self.valid_to)
+
 
 @dataclass(frozen=True, slots=True)
 class Metric:
@@ -267,6 +271,22 @@ class Catalog:
     def children_on(self, unit_code: str, day: dt.date) -> tuple[str, ...]:
         """The direct children of a unit that exist on ``day``."""
         return tuple(c for c in self.children(unit_code) if self.units[c].valid_on(day))
+
+    def children_during(self, unit_code: str, first: dt.date, last: dt.date) -> tuple[str, ...]:
+        """The direct children of a unit that exist on at least one day from ``first`` to ``last``."""
+        return tuple(c for c in self.children(unit_code) if self.units[c].valid_during(first, last))
+
+    def rollup_children(self, unit_code: str, indicator: Indicator, day: dt.date) -> tuple[str, ...]:
+        """The children whose inputs a unit sums for ``indicator`` on ``day``.
+
+        A level (``latest``) counts the children that exist on the day. A year-to-date flow counts every child
+        that existed this year up to the day: a unit that ended keeps what it did before it ended, so a parent's
+        year-to-date total runs on across a change of the map (on 1 July 2025 the province's totals are the 13
+        former localities' January–June plus what the 54 new units did since).
+        """
+        if indicator.aggregation == "latest":
+            return self.children_on(unit_code, day)
+        return self.children_during(unit_code, dt.date(day.year, 1, 1), day)
 
     def indicators_reading(self, metric_code: str) -> tuple[Indicator, ...]:
         """The indicators whose numerator or denominator is ``metric_code``."""

@@ -11,9 +11,10 @@ What it implements, each rule as the README states it:
   id (the first delivered; a repeat is ignored whatever it carries) into the local year of their event time;
 - the value x = numerator / denominator × scale (numerator × scale for one-metric indicators), and when an
   indicator does not apply (fresh data, no value) or is stale;
-- the rollup: own values win metric by metric; a parent sums the numerators and denominators of the children valid
-  on the day where the indicator applies to them; an indicator was last complete at the oldest of its metrics'
-  arrivals, a metric taken from children dating from the latest of those children;
+- the rollup: own values win metric by metric; a parent sums the numerators and denominators of its children
+  where the indicator applies to them: for a level (``latest``) the children valid on the day, for a year-to-date
+  flow every child valid on some day of the year up to that day; an indicator was last complete at the oldest of
+  its metrics' arrivals, a metric taken from children dating from the latest of those children;
 - score, attainment, expected value E, the projection x̂ = B + (x−B)/f (x̂ = x at f = 0), progress ratio R, shortfall,
   the status (first rule that holds), pillar scores with the 2/3 coverage rule and the unit index.
 
@@ -69,6 +70,8 @@ class Indicator:
     d: int
     """+1 when higher is better, −1 when lower is better."""
     cadence_hours: float
+    flow: bool = True
+    """Year to date (``ytd``); False for a level (``latest``)."""
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -96,9 +99,16 @@ class Catalog:
     indicator_weights: dict[str, Fraction]
     completions: dict[tuple[str, str, int], dt.date]
 
-    def children(self, unit: str, day: dt.date) -> list[str]:
-        """The units whose parent is ``unit`` and that exist on ``day``."""
-        return [u.code for u in self.units.values() if u.parent == unit and u.exists_on(day)]
+    def children(self, unit: str, day: dt.date, flow: bool = False) -> list[str]:
+        """The units whose parent is ``unit`` and that exist on ``day`` (for a flow: on a day of its year up to it)."""
+        if not flow:
+            return [u.code for u in self.units.values() if u.parent == unit and u.exists_on(day)]
+        first = dt.date(day.year, 1, 1)
+        return [
+            u.code
+            for u in self.units.values()
+            if u.parent == unit and u.valid_from <= day and (u.valid_to is None or u.valid_to >= first)
+        ]
 
 
 def _rows(folder: Path, name: str) -> list[dict[str, str]]:
@@ -135,6 +145,7 @@ def read_catalog(folder: Path = CATALOG_DIR, year: int = 2023) -> Catalog:
             scale=float(r["scale"]),
             d=1 if r["direction"] == "up" else -1,
             cadence_hours=float(r["cadence_hours"]),
+            flow=r["aggregation"] == "ytd",
         )
         for r in _rows(folder, "indicators.csv")
     }
@@ -230,7 +241,7 @@ def applies(indicator: Indicator, numerator: float | None, denominator: float | 
 
 def inputs(catalog: Catalog, data: Data, unit: str, indicator: Indicator, day: dt.date) -> Inputs:
     """The unit's numerator, denominator and last-complete time: own values first, else its children's sums."""
-    below = [inputs(catalog, data, child, indicator, day) for child in catalog.children(unit, day)]
+    below = [inputs(catalog, data, child, indicator, day) for child in catalog.children(unit, day, indicator.flow)]
     summed = [c for c in below if applies(indicator, c[0], c[1])]
     latest = max((c[2] for c in summed if c[2] is not None), default=None)
     own, own_seen = data.values.get(unit, {}), data.seen.get(unit, {})
@@ -256,7 +267,9 @@ def has_inputs(catalog: Catalog, data: Data, unit: str, indicator: Indicator, da
     """Whether the unit or a descendant has any metric of the indicator."""
     if any(m in data.values.get(unit, {}) for m in indicator.metrics):
         return True
-    return any(has_inputs(catalog, data, child, indicator, day) for child in catalog.children(unit, day))
+    return any(
+        has_inputs(catalog, data, child, indicator, day) for child in catalog.children(unit, day, indicator.flow)
+    )
 
 
 def indicator_value(indicator: Indicator, numerator: float | None, denominator: float | None) -> float | None:

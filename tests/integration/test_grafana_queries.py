@@ -467,3 +467,30 @@ def test_the_task_rule_fires_for_exactly_the_tasks_with_an_open_alert(map_db: st
     assert set(series["days_left"]) == set(series["open"])  # the same series, so expressions join by labels
     labels = _run(map_db, q.TASK_FLAG.sql)[1]
     assert ("NVQ-02", "HALONG", "Thành phố Hạ Long", "Nhiệm vụ NVQ-02", "") in [row[:5] for row in labels]
+
+
+def test_history_panel_shows_derived_days_apart_and_the_lineage_note(map_db: str) -> None:
+    local = dt.timezone(dt.timedelta(hours=7))
+    with _connect(map_db) as conn:
+        for unit, day, numerator, denominator in (("VANDON", 30, 48.0, 64.0), ("DK_VANDON", 1, 4.0, 5.0)):
+            ts = dt.datetime(2025, 6 if day == 30 else 7, day, 10, tzinfo=local)
+            conn.execute(
+                """INSERT INTO dti.indicator_value (indicator_code, unit_code, bucket, period, ts, value, numerator,
+                       denominator, version)
+                   VALUES ('CQS-04', %s, %s, 2025, %s, %s, %s, %s, 1)""",
+                (unit, ts, ts, numerator / denominator * 100, numerator, denominator),
+            )
+    context = QueryContext(
+        dt.datetime(2025, 6, 1, tzinfo=local), dt.datetime(2025, 8, 1, tzinfo=local), variables={"unit": "DK_VANDON"}
+    )
+    query = q.indicator_history("'CQS-04'", "${unit:sqlstring}")
+    with _connect(map_db) as conn, conn.cursor() as cur:
+        cur.execute(expand(query.sql, context).encode())
+        rows = [(row[0].astimezone(local).date(), row[1], row[2]) for row in cur.fetchall()]
+        # Before 1 July the special zone's line is Vân Đồn's 48/64 × 100 = 75, in the derived column only.
+        assert rows == [(dt.date(2025, 6, 30), None, 75.0), (dt.date(2025, 7, 1), 80.0, None)]
+        cur.execute(expand(q.unit_history_note("'P_BAICHAY'").sql, context).encode())
+        note = cur.fetchone()
+    assert note is not None
+    assert "không so sánh được" in note[0]
+    assert note[3] == "HALONG"

@@ -98,13 +98,40 @@ def test_single_metric_indicators_sum_what_children_have() -> None:
     assert rollup_metric(catalog, {"P": {"service_index.score": 9.0}}, "P", "service_index.score", DAY) == 9.0
 
 
-def test_units_not_valid_on_the_day_are_left_out() -> None:
-    catalog = tree(["A", "B"])
-    gone = replace(catalog.units["B"], valid_to=dt.date(2023, 3, 31))
-    catalog = replace(catalog, units={**catalog.units, "B": gone})
-    values, seen = data_for(["A", "B"], [(90.0, 100.0, 0), (1.0, 10.0, 0)])
-    assert rollup_inputs(catalog, values, seen, "P", CQS04, DAY)[:2] == (90.0, 100.0)
-    assert unit_inputs(catalog, values, seen, "P", DAY)[3][:2] == (90.0, 100.0)
+def ended(catalog: Catalog, code: str, last: dt.date) -> Catalog:
+    """``catalog`` with unit ``code`` ending on ``last``."""
+    return replace(catalog, units={**catalog.units, code: replace(catalog.units[code], valid_to=last)})
+
+
+def started(catalog: Catalog, code: str, first: dt.date) -> Catalog:
+    """``catalog`` with unit ``code`` starting on ``first``."""
+    return replace(catalog, units={**catalog.units, code: replace(catalog.units[code], valid_from=first)})
+
+
+LEVELS = {"procedure.online_full": 30.0, "procedure.eligible": 40.0}  # CQS-01, a level (gauges)
+
+
+def test_a_level_sums_only_the_units_valid_on_the_day() -> None:
+    catalog = ended(tree(["A", "B"]), "B", dt.date(2023, 3, 31))
+    values = {"A": {"procedure.online_full": 9.0, "procedure.eligible": 10.0}, "B": LEVELS}
+    seen = {unit: dict.fromkeys(metrics, T0) for unit, metrics in values.items()}
+    cqs01 = CATALOG.indicators["CQS-01"]
+    assert rollup_inputs(catalog, values, seen, "P", cqs01, DAY)[:2] == (9.0, 10.0)
+    assert unit_inputs(catalog, values, seen, "P", DAY)[0][:2] == (9.0, 10.0)
+    assert rollup_metric(catalog, values, "P", "procedure.eligible", DAY) == 10.0
+
+
+def test_a_flow_keeps_what_a_unit_did_this_year_before_it_ended() -> None:
+    # B ended on 31 March: its January–March counts stay in the parent's year to date; C starts on 1 July.
+    catalog = started(ended(tree(["A", "B", "C"]), "B", dt.date(2023, 3, 31)), "C", dt.date(2023, 7, 1))
+    values, seen = data_for(["A", "B", "C"], [(90.0, 100.0, 0), (1.0, 10.0, 0), (5.0, 5.0, 0)])
+    assert rollup_inputs(catalog, values, seen, "P", CQS04, DAY)[:2] == (91.0, 110.0)
+    assert unit_inputs(catalog, values, seen, "P", DAY)[3][:2] == (91.0, 110.0)
+    assert rollup_metric(catalog, values, "P", "dossier.processed", DAY) == 110.0
+    july = dt.date(2023, 7, 1)
+    assert rollup_inputs(catalog, values, seen, "P", CQS04, july)[:2] == (96.0, 115.0)
+    # A unit that ended in an earlier year counts no more.
+    assert rollup_inputs(catalog, values, seen, "P", CQS04, dt.date(2024, 1, 1))[:2] == (95.0, 105.0)
 
 
 @pytest.mark.parametrize(

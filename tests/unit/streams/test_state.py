@@ -1,5 +1,7 @@
 import datetime as dt
 
+import msgspec
+
 from index_engine.catalog import load_catalog
 from index_engine.observation import Observation
 from streams.state import (
@@ -124,3 +126,10 @@ def test_changes_are_recorded_until_written() -> None:
 def test_memory_round_trips_through_its_codec() -> None:
     memory = Memory(history={2023: [(T0, 12.5)]}, open=[], written=("on_track", 0.5, 12.5))
     assert load_memory(dump_memory(memory)) == memory
+
+
+def test_a_memory_stored_before_the_written_period_decodes() -> None:
+    memory = Memory(history={2025: [(T0, 60.0)]}, open=[], written=("achieved", 1.0, 90.0), written_period=2025)
+    assert load_memory(dump_memory(memory)) == memory
+    older = msgspec.msgpack.encode({"history": {}, "open": [], "written": ["achieved", 1.0, 90.0]})
+    assert load_memory(older).written_period is None
