@@ -7,7 +7,6 @@ import json
 
 import typer
 
-from index_engine.catalog import load_catalog
 from index_engine.errors import CatalogError
 from qndti.commands import fail, settings
 
@@ -40,7 +39,7 @@ def validate() -> None:
 def show(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List indicators and metrics."""
     try:
-        catalog = load_catalog()
+        catalog = settings().catalog()
     except CatalogError as exc:
         raise fail(str(exc)) from None
     if as_json:

@@ -25,7 +25,7 @@ from connectors.producer import ObservationProducer
 from connectors.registry import build_connector
 from connectors.runner import Emitter, SourceLoop, SourceState
 from connectors.service import HealthServer, run_sources
-from index_engine.catalog import Catalog, load_catalog
+from index_engine.catalog import Catalog
 from qndti.commands import check_kafka_login, console, fail, settings
 from qndti.settings import Settings
 
@@ -135,7 +135,7 @@ def run(
     """Run the configured sources until interrupted (the simulator is the one enabled by default)."""
     _logging()
     config = settings()
-    catalog = load_catalog()
+    catalog = config.catalog()
     selected = _select(load_configs(config), source)
     try:
         asyncio.run(_run(config, build(selected, catalog), catalog, once))
@@ -150,7 +150,7 @@ def check(
 ) -> None:
     """Poll one source once without producing or saving anything, and print what it would produce."""
     config = settings()
-    catalog = load_catalog()
+    catalog = config.catalog()
     selected = _select(load_configs(config), [name])
     [connector] = build(selected, catalog)
     if not is_polled(connector):

@@ -17,7 +17,6 @@ def migrate() -> None:
     """Apply pending migrations and policies, then load the catalog's reference data (idempotent)."""
     import psycopg
 
-    from index_engine.catalog import load_catalog
     from streams.db import migrate as apply
     from streams.reference import load_reference
     from streams.timescale import flavour
@@ -31,7 +30,7 @@ def migrate() -> None:
     try:
         applied = apply(url, policies)
         with psycopg.connect(url, prepare_threshold=None) as conn:
-            load_reference(conn, load_catalog())
+            load_reference(conn, config.catalog())
             kind = flavour(conn)
     except psycopg.OperationalError as exc:
         raise fail(f"cannot reach the database: {exc}") from None

@@ -17,7 +17,6 @@ from connectors.config import SourceConfig, check_against_catalog
 from connectors.errors import ConnectorError, RecordRejected
 from connectors.producer import ObservationProducer
 from connectors.reports import ReportReader
-from index_engine.catalog import load_catalog
 from index_engine.observation import Observation
 from qndti.commands import check_kafka_login, console, fail, settings
 from qndti.commands.connectors import load_configs
@@ -70,7 +69,7 @@ def run(
 ) -> None:
     """Load a historical report, all or nothing (or its good rows with --partial); ids make re-imports harmless."""
     config = settings()
-    catalog = load_catalog()
+    catalog = config.catalog()
     source_config = _source(load_configs(config), source)
     day = _day(date)
     try:

@@ -20,9 +20,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from index_engine.catalog import CATALOG_ROOT, DEFAULT_VERSION, load_catalog
+from index_engine.catalog import CATALOG_ROOT, DEFAULT_VERSION
 from index_engine.observation import Observation
-from streams.reference import load_reference
 from streams.topics import Topics
 from tests.conftest import StackInfo
 from tests.integration.conftest import WorkerProcess, service_env, wait_for
@@ -81,8 +80,7 @@ def test_a_new_plan_goes_live_with_a_rolling_restart(
     shutil.rmtree(folder / "plans" / "2026")  # the catalog as it was before the 2026 plan
     settings = {"QNDTI_CATALOG_ROOT": str(root), "QNDTI_WORKER_STALE_INTERVAL": "3600"}
     env = service_env(stack, database_url, topics, tmp_path, **settings)
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        load_reference(conn, load_catalog(root=root))
+    qndti(env, "db", "migrate")  # the reference tables from the copied catalog
     first = worker_factory(**settings).start()
 
     # Without a 2026 plan the commune's 2026 value has no target.
@@ -93,8 +91,13 @@ def test_a_new_plan_goes_live_with_a_rolling_restart(
     assert "plan 2026: copied from 2025" in out
     edit_target(folder, 2026, "90")
     assert "plan 2026 (no plan document found, assumed)" in qndti(env, "catalog", "validate")
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        load_reference(conn, load_catalog(root=root))  # the reference tables, as `qndti db migrate` loads them
+    qndti(env, "db", "migrate")  # reloads the reference tables from the catalog the workers load
+    with psycopg.connect(database_url) as conn:
+        loaded = conn.execute(
+            "SELECT target FROM dti.target WHERE indicator_code = 'CQS-04' AND unit_code = %s AND period = 2026",
+            (UNIT,),
+        ).fetchone()
+    assert loaded == (90.0,)
 
     # Rolling restart: the new worker joins the group, then the old one leaves.
     second = worker_factory(**settings).start()
