@@ -213,7 +213,8 @@ def timings(url: str, sqls: list[str], runs: int) -> tuple[list[list[float]], li
         now - dt.timedelta(days=7),
         now,
         dt.timedelta(hours=1),
-        {"province": "QN", "unit": "HALONG", "indicator": "CQS-04", "indicator_total": "35"},
+        {"province": "QN", "unit": "HALONG", "indicator": "CQS-04", "indicator_total": "35",
+         "year": str(now.astimezone(dt.timezone(dt.timedelta(hours=7))).year)},  # fmt: skip
     )
     expanded = [expand(sql, context).encode() for sql in sqls]
     per_query: list[list[float]] = [[] for _ in sqls]
