@@ -23,7 +23,7 @@ from common import Result, emit
 
 from streams.db import migrate
 from streams.rows import IndicatorRow
-from streams.sink import SinkMode, create_stages, write_in
+from streams.sink import SinkMode, prepare, write_in
 from streams.tables import TABLES, Params
 
 HOUR = dt.timedelta(hours=1)
@@ -62,10 +62,7 @@ async def anchor(url: str, params: list[Params], size: int) -> float:
 async def sink_run(url: str, rows: list[IndicatorRow], size: int, mode: SinkMode) -> float:
     """Seconds for ``write_in`` of the same rows in batches of ``size``, one transaction each (the worker's path)."""
     async with await psycopg.AsyncConnection.connect(url) as conn:
-        if mode == "copy":
-            await create_stages(conn)
-        else:
-            conn.prepare_threshold = None
+        await prepare(conn, mode)
         await conn.commit()
         started = time.perf_counter()
         for _ in range(2):

@@ -35,7 +35,7 @@ def rollup_metric(catalog: Catalog, values: MetricValues, unit: str, metric: str
     children = (
         catalog.children_on(unit, day)
         if catalog.metrics[metric].kind == "gauge"
-        else catalog.children_during(unit, dt.date(day.year, 1, 1), day)
+        else catalog.children_of_year(unit, day)
     )
     parts = [v for child in children if (v := rollup_metric(catalog, values, child, metric, day)) is not None]
     return math.fsum(parts) if parts else None
@@ -128,7 +128,7 @@ def unit_inputs(
     if memo is not None and unit in memo:
         return memo[unit]
     # Every child of this year up to the day: flows count them all, levels only those that exist on the day.
-    children = catalog.children_during(unit, dt.date(day.year, 1, 1), day) if catalog.children(unit) else ()
+    children = catalog.children_of_year(unit, day) if catalog.children(unit) else ()
     below = [unit_inputs(catalog, values, last_seen, child, day, memo) for child in children]
     own, own_seen = values.get(unit, _NONE), last_seen.get(unit, _NEVER)
     if below:
@@ -136,7 +136,7 @@ def unit_inputs(
         # Transposed: one column of children's inputs per indicator.
         columns = zip(*below, strict=True)
         inputs = [
-            combine(indicator, own, own_seen, column if indicator.aggregation == "ytd" else _kept(column, on_day))
+            combine(indicator, own, own_seen, _kept(column, on_day) if indicator.aggregation == "latest" else column)
             for indicator, column in zip(catalog.indicators.values(), columns, strict=True)
         ]
     else:

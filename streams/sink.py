@@ -18,18 +18,30 @@ import psycopg
 from streams.rows import IndicatorRow, Row
 from streams.tables import TABLES, Params, Table, bucket_of
 
-__all__ = ["Connection", "SinkMode", "bucket_of", "create_stages", "latest_per_key", "write_in"]
+__all__ = ["Connection", "SinkMode", "bucket_of", "latest_per_key", "prepare", "write_in"]
 
 SinkMode = Literal["copy", "plain"]
 Connection = psycopg.AsyncConnection[tuple[object, ...]]
 """The async connection type the sink, the state store and the commit step write through."""
 
 
-async def create_stages(conn: Connection) -> None:
+async def _create_stages(conn: Connection) -> None:
     """Create the session's staging tables (the COPY path); each commit empties them."""
     async with conn.transaction():
         for table in TABLES.values():
             await conn.execute(table.create_stage())
+
+
+async def prepare(conn: Connection, mode: SinkMode) -> None:
+    """Make ``conn`` ready to write in ``mode``.
+
+    ``copy`` needs the session's staging tables; ``plain`` turns server-side prepared statements off, for engines
+    such as PGlite that share one backend between clients.
+    """
+    if mode == "copy":
+        await _create_stages(conn)
+    else:
+        conn.prepare_threshold = None
 
 
 async def write_in(conn: Connection, rows: Sequence[Row], bucket: dt.timedelta, mode: SinkMode) -> int:

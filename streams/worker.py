@@ -50,7 +50,7 @@ from streams.outputs import (
 from streams.processor import BatchProcessor, BatchResult, DeadLetter, Message
 from streams.records import alert_rows, dead_letter_row, scorecard_rows
 from streams.rows import Row, StateRow
-from streams.sink import Connection, SinkMode, create_stages
+from streams.sink import Connection, SinkMode, prepare
 from streams.staleness import partition_of, sweep
 from streams.state import Counted, UnitState, figure_of
 from streams.store import counted_figures, load_units, state_rows
@@ -428,10 +428,7 @@ class Worker:
             conn = await psycopg.AsyncConnection.connect(self.config.database_url, connect_timeout=5, autocommit=True)
             # A worker frozen inside its commit (paused, cut off) must not hold the rows it touched for long.
             await conn.execute("SET idle_in_transaction_session_timeout = '30s'")
-            if self.config.sink_mode == "copy":
-                await create_stages(conn)
-            else:
-                conn.prepare_threshold = None
+            await prepare(conn, self.config.sink_mode)
             self._conn = conn
         return self._conn
 

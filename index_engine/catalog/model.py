@@ -276,6 +276,10 @@ class Catalog:
         """The direct children of a unit that exist on at least one day from ``first`` to ``last``."""
         return tuple(c for c in self.children(unit_code) if self.units[c].valid_during(first, last))
 
+    def children_of_year(self, unit_code: str, day: dt.date) -> tuple[str, ...]:
+        """The direct children of a unit that exist on at least one day of ``day``'s year up to ``day``."""
+        return self.children_during(unit_code, dt.date(day.year, 1, 1), day)
+
     def rollup_children(self, unit_code: str, indicator: Indicator, day: dt.date) -> tuple[str, ...]:
         """The children whose inputs a unit sums for ``indicator`` on ``day``.
 
@@ -286,7 +290,7 @@ class Catalog:
         """
         if indicator.aggregation == "latest":
             return self.children_on(unit_code, day)
-        return self.children_during(unit_code, dt.date(day.year, 1, 1), day)
+        return self.children_of_year(unit_code, day)
 
     def indicators_reading(self, metric_code: str) -> tuple[Indicator, ...]:
         """The indicators whose numerator or denominator is ``metric_code``."""

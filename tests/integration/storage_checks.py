@@ -20,7 +20,7 @@ from streams.rows import (
     StatusRow,
     UnitScoreRow,
 )
-from streams.sink import SinkMode, create_stages, write_in
+from streams.sink import SinkMode, prepare, write_in
 
 Conn = psycopg.Connection[tuple[object, ...]]
 
@@ -30,10 +30,7 @@ def write(url: str, rows: list[Row], mode: SinkMode = "copy") -> int:
 
     async def run() -> int:
         async with await psycopg.AsyncConnection.connect(url) as conn:
-            if mode == "copy":
-                await create_stages(conn)
-            else:
-                conn.prepare_threshold = None  # PGlite shares one backend: no server-side prepared statements
+            await prepare(conn, mode)
             async with conn.transaction():
                 return await write_in(conn, rows, dt.timedelta(hours=1), mode)
 
