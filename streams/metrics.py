@@ -5,7 +5,11 @@ Names are documented in README.md (section "Metrics"); dashboards and rules use 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from index_engine.observation import REASONS as OBSERVATION_REASONS
 from index_engine.results import Scorecard
@@ -85,18 +89,8 @@ class WorkerMetrics:
             ["change"],
             registry=registry,
         )
-        self.indicator_value = Gauge(
-            "qndti_indicator_value",
-            "Latest indicator value per indicator and unit.",
-            ["indicator", "unit"],
-            registry=registry,
-        )
-        self.indicator_status = Gauge(
-            "qndti_indicator_status",
-            "1 for the current status of an indicator and unit, else 0.",
-            ["indicator", "unit", "status"],
-            registry=registry,
-        )
+        self.indicators = IndicatorGauges()
+        registry.register(self.indicators)
         self.consumer_lag = Gauge(
             "qndti_worker_consumer_lag",
             "Messages behind the end of each assigned source partition (fetch lag).",
@@ -108,8 +102,6 @@ class WorkerMetrics:
             "Batches rolled back because another worker had committed their partitions or delta ids first.",
             registry=registry,
         )
-        self._shown: dict[tuple[str, str], tuple[float | None, Status]] = {}
-        """Value and status last set, by indicator and unit."""
         self.last_batch = Gauge(
             "qndti_worker_last_batch_timestamp_seconds",
             "Unix time the last batch finished.",
@@ -132,30 +124,59 @@ class WorkerMetrics:
             self.task_alerts.labels(change)
 
     def observe_scorecard(self, card: Scorecard) -> None:
-        """Set the indicator gauges from a unit's latest evaluation (labels bounded by the catalog).
-
-        Only the series that changed since the last evaluation are set: a scorecard covers 35 indicators with
-        nine series each, and most of them stay as they were.
-        """
-        for result in card.results:
-            key = (result.indicator, card.unit)
-            shown = self._shown.get(key)
-            if shown == (result.value, result.status):
-                continue
-            self._shown[key] = (result.value, result.status)
-            if result.value is not None and (shown is None or shown[0] != result.value):
-                self.indicator_value.labels(result.indicator, card.unit).set(result.value)
-            if shown is None:
-                for status in Status:
-                    self.indicator_status.labels(result.indicator, card.unit, status.value).set(
-                        1 if status is result.status else 0
-                    )
-            elif shown[1] is not result.status:
-                self.indicator_status.labels(result.indicator, card.unit, shown[1].value).set(0)
-                self.indicator_status.labels(result.indicator, card.unit, result.status.value).set(1)
+        """Keep a unit's latest evaluation for the indicator gauges (labels bounded by the catalog)."""
+        self.indicators.observe(card)
 
     def set_lag(self, lags: dict[tuple[str, int], int]) -> None:
         """Replace the lag series with the current assignment's (revoked partitions drop out)."""
         self.consumer_lag.clear()
         for (topic, partition), lag in lags.items():
             self.consumer_lag.labels(topic, str(partition)).set(lag)
+
+
+class IndicatorGauges(Collector):
+    """``qndti_indicator_value`` and ``qndti_indicator_status`` of every unit evaluated, made at scrape time.
+
+    A batch keeps the latest value and status per indicator and unit in two dictionaries (35 entries per
+    scorecard); the series are built only when ``/metrics`` is read, as prometheus-client's custom collectors do.
+    """
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[str, str], float] = {}
+        """The latest known value by indicator and unit (an evaluation without a value keeps the one before)."""
+        self.statuses: dict[tuple[str, str], Status] = {}
+
+    def observe(self, card: Scorecard) -> None:
+        """Keep the values and statuses of a unit's evaluation."""
+        for result in card.results:
+            key = (result.indicator, card.unit)
+            if result.value is not None:
+                self.values[key] = result.value
+            self.statuses[key] = result.status
+
+    def describe(self) -> Iterator[Metric]:
+        """The two families without samples (so that ``/metrics?name[]=…`` knows them without a scrape)."""
+        return iter(self._families())
+
+    def collect(self) -> Iterator[Metric]:
+        """The two families with one value series per indicator and unit and one status series per status."""
+        value, status = self._families()
+        for (indicator, unit), number in self.values.items():
+            value.add_metric([indicator, unit], number)
+        for (indicator, unit), current in self.statuses.items():
+            for each in Status:
+                status.add_metric([indicator, unit, each.value], 1.0 if each is current else 0.0)
+        yield value
+        yield status
+
+    @staticmethod
+    def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
+        value = GaugeMetricFamily(
+            "qndti_indicator_value", "Latest indicator value per indicator and unit.", labels=["indicator", "unit"]
+        )
+        status = GaugeMetricFamily(
+            "qndti_indicator_status",
+            "1 for the current status of an indicator and unit, else 0.",
+            labels=["indicator", "unit", "status"],
+        )
+        return value, status

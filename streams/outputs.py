@@ -14,7 +14,6 @@ from streams.evaluation import Alert
 from streams.processor import BatchResult, DeadLetter
 from streams.records import alert_rows, dead_letter_row, observation_row, quarantine_row, row_json, scorecard_rows
 from streams.rows import RevisedRow, Row
-from streams.sink import latest_per_key
 from streams.store import state_rows
 from streams.tasks import TaskBatch
 from streams.topics import Topics
@@ -23,13 +22,16 @@ Outgoing = tuple[str, bytes | None, bytes, list[tuple[str, bytes]] | None]
 """A Kafka message to send: topic, key, value and headers."""
 
 
-def outgoing(topics: Topics, result: BatchResult, bucket: dt.timedelta) -> Iterator[Outgoing]:
-    """Every Kafka message a batch sends: dead letters, rollup messages, indicator values and alerts."""
+def outgoing(topics: Topics, result: BatchResult) -> Iterator[Outgoing]:
+    """Every Kafka message a batch sends: dead letters, rollup messages, indicator values and alerts.
+
+    The processor yields one indicator row per indicator, unit and time bucket, so each becomes one message.
+    """
     for letter in result.dead_letters:
         yield dead_letter_message(topics, letter)
     for parent, raw in result.rollups:
         yield topics.rollup, parent.encode(), raw, None
-    for row in latest_per_key(result.rows, bucket):
+    for row in result.rows:
         yield topics.indicator_values, f"{row.indicator_code}|{row.unit_code}".encode(), row_json(row), None
     for alert in result.alerts:
         yield alert_message(topics, alert)

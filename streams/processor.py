@@ -12,7 +12,7 @@ applied, unless its message carries the header :data:`ACCEPTED_HEADER` that ``qn
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import msgspec
@@ -39,7 +39,9 @@ from streams.state import (
     latest_in,
     load_rollups,
     newest,
+    replaces_contribution,
 )
+from streams.tables import bucket_of
 
 ACCEPTED_HEADER = "qndti-accepted"
 """Kafka header of an observation an operator accepted out of quarantine: its plausibility is not checked."""
@@ -106,10 +108,19 @@ Decoded = Observation | list[RollupMessage] | DeadLetter
 class BatchProcessor:
     """Applies batches of messages to unit states, using the catalog for validation and indicators."""
 
-    def __init__(self, catalog: Catalog, rollup_topic: str, *, evaluate: bool = True) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        rollup_topic: str,
+        *,
+        evaluate: bool = True,
+        bucket: dt.timedelta = dt.timedelta(hours=1),
+    ) -> None:
         self.catalog = catalog
         self.rollup_topic = rollup_topic
         self.evaluate = evaluate
+        self.bucket = bucket
+        """The time bucket of indicator rows: a batch yields one row per indicator, unit and bucket."""
         # Looked up once per observation: computed once here rather than by scanning every indicator.
         self._reading = {code: catalog.indicators_reading(code) for code in catalog.metrics}
         shares = catalog.plausibility.shares
@@ -142,30 +153,20 @@ class BatchProcessor:
         """
         result = BatchResult()
         changed: dict[str, set[IndicatorKey]] = {}
-        rolled_up: dict[str, set[IndicatorKey]] = {}
+        rows = _OpenRows(self, result)
         seen = dict(counted or {})
         for message, item in decoded:
             if isinstance(item, DeadLetter):
                 result.dead_letters.append(item)
                 continue
             if isinstance(item, Observation):
-                applied = self._observe(message, item, result, load, seen)
+                applied = self._observe(message, item, result, load, seen, rows)
             else:
-                applied = self._contribute((message.key or b"").decode(), item, result, load)
-            if applied is None:
-                continue
-            unit, touched = applied
-            changed.setdefault(unit, set()).update(touched)
-            if message.topic == self.rollup_topic:
-                # A parent's inputs are recomputed once per batch, not once per child's message: its
-                # intermediate buckets follow arrival order anyway.
-                rolled_up.setdefault(unit, set()).update(touched)
-            else:
-                # Rows after every own change, so each time bucket holds the value after its last event in
-                # partition order, whatever the batch boundaries (the sink keeps one row per bucket).
-                self._rows(unit, result.states[unit], touched, result)
-        for unit, keys in rolled_up.items():
-            self._rows(unit, result.states[unit], sorted(keys), result)
+                applied = self._contribute((message.key or b"").decode(), item, result, load, rows)
+            if applied is not None:
+                unit, touched = applied
+                changed.setdefault(unit, set()).update(touched)
+        rows.close_all()
         for unit, keys in changed.items():
             self._finish(unit, result.states[unit], keys, result)
         return result
@@ -235,6 +236,7 @@ class BatchProcessor:
         result: BatchResult,
         load: Callable[[str], UnitState],
         seen: dict[str, Counted],
+        rows: _OpenRows,
     ) -> tuple[str, list[IndicatorKey]] | None:
         state = self._state(obs.unit, result, load)
         period = period_of(obs.ts)
@@ -262,42 +264,56 @@ class BatchProcessor:
             if cell is not None and cell.ts == obs.ts and obs.revision > cell.revision:
                 result.revised.append(obs)
         result.observations.append(obs)
+        keys = [(i.code, period) for i in self._reading[obs.metric]]
+        rows.before(obs.unit, state, keys, obs.ts)
         changed_metric = apply_observation(state, obs, replaces)
         if changed_metric is None:
             return None
-        keys = [(i.code, period) for i in self._reading[obs.metric]]
         if replaces is not None and (replaces.metric, replaces.period) != changed_metric:
             keys.extend((i.code, replaces.period) for i in self._reading[replaces.metric])
+        rows.after(obs.unit, state, keys)
         return obs.unit, keys
 
     def _contribute(
-        self, parent: str, contributions: list[RollupMessage], result: BatchResult, load: Callable[[str], UnitState]
+        self,
+        parent: str,
+        contributions: list[RollupMessage],
+        result: BatchResult,
+        load: Callable[[str], UnitState],
+        rows: _OpenRows,
     ) -> tuple[str, list[IndicatorKey]] | None:
         if not contributions:
             return None
         state = self._state(parent, result, load)
-        changed = [key for c in contributions if (key := apply_contribution(state, c)) is not None]
+        changed: list[IndicatorKey] = []
+        for contribution in contributions:
+            if not replaces_contribution(state, contribution):
+                continue
+            key = (contribution.indicator, contribution.period)
+            rows.before(parent, state, (key,), contribution.ts)
+            apply_contribution(state, contribution)
+            rows.after(parent, state, (key,))
+            changed.append(key)
         return (parent, changed) if changed else None
 
-    def _rows(self, unit: str, state: UnitState, touched: list[IndicatorKey], result: BatchResult) -> None:
-        for code, period in touched:
-            indicator = self.catalog.indicators[code]
-            ts = newest(state, indicator, period)
-            if ts is None:
-                continue
-            numerator, denominator, _ = inputs(self.catalog, state, unit, indicator, period, _day(ts))
-            result.rows.append(
-                IndicatorRow(
-                    indicator_code=code,
-                    unit_code=unit,
-                    period=period,
-                    ts=ts,
-                    value=indicator_value(indicator, numerator, denominator),
-                    numerator=numerator,
-                    denominator=denominator,
-                    version=state.version,
-                )
-            )
+    def row(self, unit: str, state: UnitState, key: IndicatorKey) -> IndicatorRow | None:
+        """The indicator's value for the unit as the state holds it now, timed by its newest data."""
+        code, period = key
+        indicator = self.catalog.indicators[code]
+        ts = newest(state, indicator, period)
+        if ts is None:
+            return None
+        numerator, denominator, _ = inputs(self.catalog, state, unit, indicator, period, _day(ts))
+        return IndicatorRow(
+            indicator_code=code,
+            unit_code=unit,
+            period=period,
+            ts=ts,
+            value=indicator_value(indicator, numerator, denominator),
+            numerator=numerator,
+            denominator=denominator,
+            version=state.version,
+        )
 
     def _finish(self, unit: str, state: UnitState, touched: set[IndicatorKey], result: BatchResult) -> None:
         """Send the unit's new inputs to its parent and evaluate it as of its newest data."""
@@ -333,6 +349,50 @@ class BatchProcessor:
             card, alerts = evaluate_state(self.catalog, unit, state, latest, only={code for code, _ in touched})
             result.scorecards.append(card)
             result.alerts.extend(alerts)
+
+
+class _OpenRows:
+    """The indicator rows of one batch: one per indicator, unit and time bucket, as of its bucket's last change.
+
+    A row is computed when the data behind it moves on to a later bucket (before that change is applied) and, for
+    the buckets still open, at the end of the batch: so each bucket holds the value after its last event in
+    partition order, whatever the batch boundaries, and a key changed many times in a bucket is computed once.
+    The newest time behind a key never goes back (cells and contributions keep their newest time), so a bucket,
+    once left, is not written again in the batch.
+    """
+
+    def __init__(self, processor: BatchProcessor, result: BatchResult) -> None:
+        self.processor = processor
+        self.result = result
+        self.bucket = processor.bucket
+        self.ends: dict[tuple[str, IndicatorKey], dt.datetime] = {}
+        """The end of the bucket of each open row, by unit and indicator key."""
+
+    def before(self, unit: str, state: UnitState, keys: Iterable[IndicatorKey], ts: dt.datetime) -> None:
+        """Write the open rows that a change at ``ts`` moves to a later bucket, as they stand before it."""
+        for key in keys:
+            end = self.ends.get((unit, key))
+            if end is not None and ts >= end:
+                self._write(unit, state, key)
+
+    def after(self, unit: str, state: UnitState, keys: Iterable[IndicatorKey]) -> None:
+        """Open a row for each changed key that has none open."""
+        for key in keys:
+            if (unit, key) not in self.ends:
+                ts = newest(state, self.processor.catalog.indicators[key[0]], key[1])
+                if ts is not None:
+                    self.ends[(unit, key)] = bucket_of(ts, self.bucket) + self.bucket
+
+    def close_all(self) -> None:
+        """Write every row still open, as of the end of the batch."""
+        for unit, key in list(self.ends):
+            self._write(unit, self.result.states[unit], key)
+
+    def _write(self, unit: str, state: UnitState, key: IndicatorKey) -> None:
+        del self.ends[(unit, key)]
+        row = self.processor.row(unit, state, key)
+        if row is not None:
+            self.result.rows.append(row)
 
 
 def _day(ts: dt.datetime) -> dt.date:

@@ -15,10 +15,10 @@ from typing import Literal
 
 import psycopg
 
-from streams.rows import IndicatorRow, Row
+from streams.rows import Row
 from streams.tables import TABLES, Params, Table, bucket_of
 
-__all__ = ["Connection", "SinkMode", "bucket_of", "latest_per_key", "prepare", "write_in"]
+__all__ = ["Connection", "SinkMode", "bucket_of", "prepare", "write_in"]
 
 SinkMode = Literal["copy", "plain"]
 Connection = psycopg.AsyncConnection[tuple[object, ...]]
@@ -72,13 +72,3 @@ async def _send(conn: Connection, table: Table, params: list[Params], mode: Sink
             for values in params:
                 await copy.write_row(values)
         await cur.execute(table.upsert_staged())
-
-
-def latest_per_key(rows: Sequence[IndicatorRow], bucket: dt.timedelta) -> list[IndicatorRow]:
-    """Keep the newest version of each (indicator, unit, bucket): one upsert per key and batch."""
-    newest: dict[tuple[str, str, dt.datetime], IndicatorRow] = {}
-    for row in rows:
-        key = (row.indicator_code, row.unit_code, bucket_of(row.ts, bucket))
-        if key not in newest or newest[key].version <= row.version:
-            newest[key] = row
-    return list(newest.values())

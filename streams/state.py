@@ -210,13 +210,19 @@ def apply_observation(state: UnitState, obs: Observation, replaces: Counted | No
     return cell_key
 
 
+def replaces_contribution(state: UnitState, message: RollupMessage) -> bool:
+    """Whether a child's message is newer than what its parent holds from that child (only newer ones count)."""
+    current = state.children.get((message.indicator, message.period), {}).get(message.child)
+    return current is None or current.version < message.version
+
+
 def apply_contribution(state: UnitState, message: RollupMessage) -> IndicatorKey | None:
     """Fold a child's inputs into its parent's state; return the changed indicator key or None."""
     indicator_key = (message.indicator, message.period)
+    if not replaces_contribution(state, message):
+        return None
     by_child = state.children.setdefault(indicator_key, {})
     current = by_child.get(message.child)
-    if current is not None and current.version >= message.version:
-        return None
     by_child[message.child] = Contribution(
         version=message.version,
         # Never back in time: a newer version with an older time (the child's undone batch sent a later one)

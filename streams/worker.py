@@ -107,7 +107,7 @@ class Worker:
         self.registry = registry or CollectorRegistry()
         self.metrics = WorkerMetrics(self.registry)
         self.health = Health(config.group)
-        self.processor = BatchProcessor(catalog, rollup_topic=config.topics.rollup)
+        self.processor = BatchProcessor(catalog, rollup_topic=config.topics.rollup, bucket=config.bucket)
         self.states: dict[str, UnitState] = {}
         """Unit states of the assigned partitions, loaded on first use; dropped on rebalance and on any failure."""
         self._conn: Connection | None = None
@@ -253,7 +253,7 @@ class Worker:
             state.changed_memory.update(state.memory)  # the new version is written with the unit's rows
         result = self.processor.republish({u: self.states[u] for u in units})
         rows = database_rows(self.catalog, result, store_observations=False)
-        await send_all(self.producer, outgoing(self.config.topics, result, self.config.bucket))
+        await send_all(self.producer, outgoing(self.config.topics, result))
         owned = {tp: start for tp, start in self.fetcher.positions.items() if start is not None}
         await Checkpoint(self.config.group, owned, owned, rows).commit(conn, self.config.bucket, self.config.sink_mode)
         for state in result.states.values():
@@ -280,9 +280,7 @@ class Worker:
         result = self.processor.apply(decoded, self.states.__getitem__, counted)
         rows = database_rows(self.catalog, result, self.config.store_observations) + task_rows(tasks)
         clock = self._stage("process", clock)
-        messages = chain(
-            outgoing(self.config.topics, result, self.config.bucket), task_outgoing(self.config.topics, tasks)
-        )
+        messages = chain(outgoing(self.config.topics, result), task_outgoing(self.config.topics, tasks))
         await send_all(self.producer, messages)
         clock = self._stage("send", clock)
         # A short transaction: a worker paused inside it holds the rows it touched until it resumes.

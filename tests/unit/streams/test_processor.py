@@ -35,14 +35,59 @@ def test_a_batch_yields_indicator_rows_and_rollups_to_the_parent(processor: Batc
         NOW,
     )
     assert result.accepted == 2
-    # A row after each change; the sink keeps the newest version per time bucket.
+    # One row per indicator, unit and hour: as of the last change in that hour.
     assert [(r.indicator_code, r.unit_code, r.value, r.numerator, r.denominator) for r in result.rows] == [
-        ("CQS-04", "HALONG", None, None, 200.0),
         ("CQS-04", "HALONG", 75.0, 150.0, 200.0),
     ]
     assert {parent for parent, _ in result.rollups} == {"QN"}
     sent = [m for _, raw in result.rollups for m in load_rollups(raw)]
     assert [(m.child, m.indicator, m.numerator, m.denominator) for m in sent] == [("HALONG", "CQS-04", 150, 200)]
+
+
+def at(metric: str, value: float, ts: dt.datetime) -> Message:
+    obs = Observation(
+        id=f"{metric}@{ts}", source="t", metric=metric, unit="HALONG", ts=ts, kind="cumulative", value=value
+    )
+    return message(encode_observation(obs))
+
+
+def test_each_hour_gets_the_value_after_its_last_event(processor: BatchProcessor) -> None:
+    hour = dt.timedelta(hours=1)
+    batch = [
+        at("dossier.processed", 100, T0),
+        at("dossier.processed_online", 10, T0 + dt.timedelta(minutes=5)),
+        at("dossier.processed_online", 40, T0 + dt.timedelta(minutes=50)),
+        at("dossier.processed", 200, T0 + hour),  # the next hour: 40 of 100 stays the first hour's value
+        at("dossier.processed_online", 30, T0 + dt.timedelta(minutes=20)),  # late, older than the cell: no change
+        at("dossier.processed_online", 150, T0 + 2 * hour + dt.timedelta(minutes=1)),
+        at("dossier.processed_online", 160, T0 + 2 * hour + dt.timedelta(minutes=2)),
+    ]
+    result = processor.process(batch, lambda unit: UnitState(), NOW)
+    rows = [(r.ts, r.value, r.numerator, r.denominator) for r in result.rows]
+    assert rows == [
+        (T0 + dt.timedelta(minutes=50), 40.0, 40.0, 100.0),
+        (T0 + hour, 20.0, 40.0, 200.0),
+        (T0 + 2 * hour + dt.timedelta(minutes=2), 80.0, 160.0, 200.0),
+    ]
+    # Later rows carry later versions, so the sink never lets an earlier one replace them.
+    assert [r.version for r in result.rows] == sorted({r.version for r in result.rows})
+
+
+def test_the_same_hours_split_over_two_batches_give_the_same_rows(processor: BatchProcessor) -> None:
+    hour = dt.timedelta(hours=1)
+    batch = [
+        at("dossier.processed", 100, T0),
+        at("dossier.processed_online", 40, T0 + dt.timedelta(minutes=50)),
+        at("dossier.processed", 200, T0 + hour),
+        at("dossier.processed_online", 160, T0 + hour + dt.timedelta(minutes=2)),
+    ]
+    whole = processor.process(batch, lambda unit: UnitState(), NOW).rows
+    states: dict[str, UnitState] = {}
+    first = processor.process(batch[:3], lambda unit: states.setdefault(unit, UnitState()), NOW)
+    second = processor.process(batch[3:], lambda unit: states.setdefault(unit, UnitState()), NOW)
+    # Per hour, the row of the later batch wins in the sink (a higher version).
+    by_hour = {r.ts.replace(minute=0): (r.value, r.numerator, r.denominator) for r in [*first.rows, *second.rows]}
+    assert by_hour == {r.ts.replace(minute=0): (r.value, r.numerator, r.denominator) for r in whole}
 
 
 def test_rollup_messages_update_the_parent(processor: BatchProcessor) -> None:

@@ -1,7 +1,6 @@
 import datetime as dt
 
 from streams.rows import AlertRow, IndicatorRow, ObservationRow, Row, StatusRow
-from streams.sink import latest_per_key
 from streams.tables import TABLES, bucket_of
 
 HOUR = dt.timedelta(hours=1)
@@ -21,7 +20,6 @@ def test_batch_keeps_the_newest_version_of_each_key_in_any_order() -> None:
     rows = [value(T, 3), value(T + dt.timedelta(minutes=10), 5), value(T, 4), value(T, 1, unit="HALONG")]
     params = TABLES[IndicatorRow].batch(rows, HOUR)
     assert sorted((p[1], p[-1]) for p in params) == [("HALONG", 1), ("QN", 5)]
-    assert [(r.unit_code, r.version) for r in latest_per_key(rows, HOUR)] == [("QN", 5), ("HALONG", 1)]
 
 
 def test_unversioned_rows_keep_the_last_given_per_key() -> None:
