@@ -10,7 +10,6 @@ while it applies and commits a batch, and a rebalance waits for it before it dro
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from typing import Any
@@ -124,6 +123,6 @@ def _message(record: Any) -> Message:
         value=record.value if record.value is not None else b"",
         partition=record.partition,
         offset=record.offset,
-        timestamp=dt.datetime.fromtimestamp(record.timestamp / 1000, dt.UTC),
+        timestamp_ms=record.timestamp,
         accepted=any(name == ACCEPTED_HEADER for name, _ in record.headers or ()),
     )

@@ -5,21 +5,28 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
 
 from index_engine.catalog import Catalog
 from index_engine.periods import period_of
 from streams.evaluation import Alert
 from streams.processor import BatchResult, DeadLetter
-from streams.records import alert_rows, dead_letter_row, observation_row, quarantine_row, row_json, scorecard_rows
+from streams.records import alert_rows, dead_letter_row, quarantine_row, row_json, scorecard_rows
 from streams.rows import RevisedRow, Row
 from streams.store import state_rows
 from streams.tasks import TaskBatch
 from streams.topics import Topics
 
+if TYPE_CHECKING:
+    from aiokafka.producer.message_accumulator import BatchBuilder
+
 Outgoing = tuple[str, bytes | None, bytes, list[tuple[str, bytes]] | None]
 """A Kafka message to send: topic, key, value and headers."""
+
+_partitioner = DefaultPartitioner()
 
 
 def outgoing(topics: Topics, result: BatchResult) -> Iterator[Outgoing]:
@@ -68,11 +75,35 @@ def alert_message(topics: Topics, alert: Alert) -> Outgoing:
 
 
 async def send_all(producer: AIOKafkaProducer, messages: Iterable[Outgoing]) -> int:
-    """Queue every message, then wait until the broker has acknowledged them all; return how many were sent."""
-    pending = [await producer.send(topic, value, key=key, headers=headers) for topic, key, value, headers in messages]
+    """Send every message, then wait until the broker has acknowledged them all; return how many were sent.
+
+    Messages go into record batches per partition (aiokafka's ``create_batch`` and ``send_batch``), partitioned by
+    key as the producer's default partitioner does: a batch of tens of thousands of messages costs one append each
+    instead of one awaited ``send``.
+    """
+    partitions: dict[str, list[int]] = {}
+    batches: dict[tuple[str, int], BatchBuilder] = {}
+    pending: list[asyncio.Future[Any]] = []
+    count = 0
+    for topic, key, value, headers in messages:
+        known = partitions.get(topic)
+        if known is None:
+            known = partitions[topic] = sorted(await producer.partitions_for(topic))
+        partition = _partitioner(key, known, known)
+        batch = batches.get((topic, partition))
+        if batch is None:
+            batch = batches[(topic, partition)] = producer.create_batch()
+        if batch.append(key=key, value=value, timestamp=None, headers=headers or []) is None:
+            # Full: send it and start the next one (a batch always takes its first message).
+            pending.append(await producer.send_batch(batch, topic, partition=partition))
+            batch = batches[(topic, partition)] = producer.create_batch()
+            batch.append(key=key, value=value, timestamp=None, headers=headers or [])
+        count += 1
+    for (topic, partition), batch in batches.items():
+        pending.append(await producer.send_batch(batch, topic, partition=partition))
     if pending:
         await asyncio.gather(*pending)
-    return len(pending)
+    return count
 
 
 def database_rows(catalog: Catalog, result: BatchResult, store_observations: bool) -> list[Row]:
@@ -83,7 +114,7 @@ def database_rows(catalog: Catalog, result: BatchResult, store_observations: boo
     for alert in result.alerts:
         rows.extend(alert_rows(alert))
     if store_observations:
-        rows.extend(observation_row(o) for o in result.observations)
+        rows.extend(result.observations)
     rows.extend(dead_letter_row(letter) for letter in result.dead_letters)
     rows.extend(quarantine_row(*held) for held in result.quarantined)
     rows.extend(

@@ -56,10 +56,15 @@ class Message:
     value: bytes
     partition: int = 0
     offset: int = 0
-    timestamp: dt.datetime = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    """The message's own time (Kafka's timestamp): dead letters are keyed by it with the origin."""
+    timestamp_ms: int = 0
+    """The message's own time (Kafka's timestamp, milliseconds since the epoch)."""
     accepted: bool = False
     """The message carries :data:`ACCEPTED_HEADER`."""
+
+    @property
+    def timestamp(self) -> dt.datetime:
+        """The message's own time: dead letters are keyed by it with the origin."""
+        return dt.datetime.fromtimestamp(self.timestamp_ms / 1000, dt.UTC)
 
     @property
     def origin(self) -> str:

@@ -23,7 +23,6 @@ from streams.rows import (
     AlertRow,
     DeadLetterRow,
     IndicatorRow,
-    ObservationRow,
     QuarantineRow,
     Row,
     StatusRow,
@@ -108,20 +107,6 @@ def alert_rows(alert: Alert) -> Iterator[AlertRow]:
                 message_en=why.text_en,
                 notify=alert.decision.notify,
             )
-
-
-def observation_row(obs: Observation) -> ObservationRow:
-    """The raw observation, kept for exploration and audits (a repeated id is stored once)."""
-    return ObservationRow(
-        id=obs.id,
-        source=obs.source,
-        metric_code=obs.metric,
-        unit_code=obs.unit,
-        ts=obs.ts,
-        kind=obs.kind,
-        value=obs.value,
-        revision=obs.revision,
-    )
 
 
 def dead_letter_row(letter: DeadLetter) -> DeadLetterRow:

@@ -1,7 +1,9 @@
 """Rows the worker writes to the database: absolute values, so writing one twice is harmless.
 
 Each row type maps to one table of schema ``dti``; rows with a ``version`` replace the stored row of the same key
-only when their version is not older. :data:`OVERALL` is the pillar code of a unit's composite index.
+only when their version is not older. :data:`OVERALL` is the pillar code of a unit's composite index. A raw
+observation is written as the :class:`~index_engine.observation.Observation` itself (a repeated ``id`` at the same
+``ts`` is ignored).
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
+
+from index_engine.observation import Observation
 
 OVERALL = "INDEX"
 """``UnitScoreRow.pillar`` of the composite index (all pillars together)."""
@@ -95,20 +99,6 @@ class AlertRow:
     message_vi: str = ""
     message_en: str = ""
     notify: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ObservationRow:
-    """A raw observation as it arrived (Observation v1); a repeated ``id`` at the same ``ts`` is ignored."""
-
-    id: str
-    source: str
-    metric_code: str
-    unit_code: str
-    ts: dt.datetime
-    kind: str
-    value: float
-    revision: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +260,7 @@ Row = (
     | StatusRow
     | UnitScoreRow
     | AlertRow
-    | ObservationRow
+    | Observation
     | DeadLetterRow
     | StateRow
     | TaskRow

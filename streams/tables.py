@@ -12,12 +12,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from index_engine.observation import Observation
 from streams.rows import (
     AlertRow,
     DeadLetterRow,
     IndicatorRow,
     MetricRow,
-    ObservationRow,
     QuarantineRow,
     RevisedRow,
     Row,
@@ -191,8 +191,8 @@ def _alert(r: AlertRow, _: dt.timedelta) -> Params:
     )
 
 
-def _observation(r: ObservationRow, _: dt.timedelta) -> Params:
-    return (r.id, r.ts, r.source, r.metric_code, r.unit_code, r.kind, r.value, r.revision)
+def _observation(o: Observation, _: dt.timedelta) -> Params:
+    return (o.id, o.ts, o.source, o.metric, o.unit, o.kind, o.value, o.revision)
 
 
 def _dead_letter(r: DeadLetterRow, _: dt.timedelta) -> Params:
@@ -389,7 +389,7 @@ TABLES: dict[type[Row], Table] = {
         _alert,
         versioned=False,
     ),
-    ObservationRow: Table(
+    Observation: Table(
         "dti.observation",
         (
             ("id", _TEXT),

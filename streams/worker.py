@@ -145,7 +145,7 @@ class Worker:
             fetch_max_bytes=64 * 1024 * 1024,
             **kafka,
         )
-        self.producer = AIOKafkaProducer(acks="all", linger_ms=5, **kafka)
+        self.producer = AIOKafkaProducer(acks="all", linger_ms=5, max_batch_size=512 * 1024, **kafka)
         self.fetcher = Fetcher(self.consumer, self._stored_offsets, self.states.clear)
 
     async def _start_clients(self) -> None:

@@ -9,13 +9,13 @@ from typing import Any
 import psycopg
 import pytest
 
+from index_engine.observation import Observation
 from streams.rows import (
     OVERALL,
     AlertRow,
     DeadLetterRow,
     IndicatorRow,
     MetricRow,
-    ObservationRow,
     Row,
     StatusRow,
     UnitScoreRow,
@@ -118,7 +118,17 @@ def sample_rows() -> list[Row]:
             rows.append(UnitScoreRow(unit, "CQS", 2023, ts, 0.9, 1.0, hour, weight=0.35))
             rows.append(UnitScoreRow(unit, OVERALL, 2023, ts, 0.8, 1.0, hour, points=800.0, rank=n + 1, rank_of=3))
             obs_id = f"igate:{unit}:{hour}"
-            rows.append(ObservationRow(obs_id, "igate", "dossier.processed", unit, ts, "cumulative", den))
+            rows.append(
+                Observation(
+                    id=obs_id,
+                    source="igate",
+                    metric="dossier.processed",
+                    unit=unit,
+                    ts=ts,
+                    kind="cumulative",
+                    value=den,
+                )
+            )
     rows.append(AlertRow("CQS-04", "HALONG", "shortfall", "raised", T0, "at_risk", "Hụt", "Short", ("TTPVHCC",)))
     rows.append(AlertRow("CQS-04", "CAMPHA", "stale", "raised", T0, "stale"))
     rows.append(AlertRow("CQS-04", "CAMPHA", "stale", "resolved", T0 + dt.timedelta(hours=2), "achieved"))

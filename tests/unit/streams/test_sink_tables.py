@@ -1,6 +1,7 @@
 import datetime as dt
 
-from streams.rows import AlertRow, IndicatorRow, ObservationRow, Row, StatusRow
+from index_engine.observation import Observation
+from streams.rows import AlertRow, IndicatorRow, Row, StatusRow
 from streams.tables import TABLES, bucket_of
 
 HOUR = dt.timedelta(hours=1)
@@ -33,7 +34,7 @@ def test_every_row_type_has_a_table_whose_params_match_its_columns() -> None:
         value(T, 1),
         StatusRow("CQS-04", "QN", 2023, T, "on_track", 0.5, 0.9, 70, 80, 75, 81, 1.1, None, True, 1),
         AlertRow("CQS-04", "QN", "stale", "raised", T, "stale"),
-        ObservationRow("a", "sim", "m", "QN", T, "gauge", 1.0),
+        Observation(id="a", source="sim", metric="m", unit="QN", ts=T, kind="gauge", value=1.0),
     ]
     for row in samples:
         table = TABLES[type(row)]
@@ -46,5 +47,5 @@ def test_upserts_guard_versions_and_stamp_the_write_time() -> None:
     assert values.upsert_staged().endswith("WHERE dti.indicator_value.version <= EXCLUDED.version")
     assert "written_at = now()" in values.upsert_values()
     assert values.upsert_values().count("%s") == len(values.columns)
-    assert TABLES[ObservationRow].upsert_staged().endswith('ON CONFLICT ("id", "ts") DO NOTHING')
+    assert TABLES[Observation].upsert_staged().endswith('ON CONFLICT ("id", "ts") DO NOTHING')
     assert "version" not in TABLES[AlertRow].upsert_staged()
