@@ -4,7 +4,8 @@ One aiokafka consumer in the worker group reads ``qndti.observations`` and ``qnd
 auto-commit off. On assignment each partition is sought to its stored next offset (its earliest where none is
 stored). A record below the stored offset was applied already and is dropped; a record of a partition whose stored
 offset has not been read since its assignment triggers that read first. The worker holds :attr:`Fetcher.lock`
-while it applies and commits a batch, and a rebalance waits for it before it drops the partitions' cached state.
+while it applies a batch; a rebalance waits for it, and for the batch committing in flight, before it drops the
+cached state or reads the stored offsets of a new assignment.
 """
 
 from __future__ import annotations
@@ -36,35 +37,41 @@ class Fetcher(ConsumerRebalanceListener):  # type: ignore[misc]
     Args:
         consumer: A consumer of the worker group, not yet subscribed (auto-commit off).
         load_offsets: Reads stored offsets from the database (its own connection).
-        on_revoked: Called when the assignment is revoked: the worker drops its cached unit states.
+        on_change: Awaited when the assignment changes, before positions are dropped or read: the worker lets its
+            batch in flight commit and drops its cached unit states.
     """
 
     def __init__(
         self,
         consumer: AIOKafkaConsumer,
         load_offsets: LoadOffsets,
-        on_revoked: Callable[[], None],
+        on_change: Callable[[], Awaitable[None]],
     ) -> None:
         self.consumer = consumer
         self.lock = asyncio.Lock()
         self.positions: dict[Partition, int | None] = {}
         self._load_offsets = load_offsets
-        self._on_revoked = on_revoked
+        self._on_change = on_change
 
     def subscribe(self, topics: Iterable[str]) -> None:
         """Join the group on ``topics`` with this fetcher as the rebalance listener."""
         self.consumer.subscribe(list(topics), listener=self)
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        """Wait for the batch in progress, then forget positions and cached state."""
+        """Wait for the batch in progress and the one in flight, then forget cached state and positions."""
         async with self.lock:
+            await self._on_change()
             self.positions.clear()
-            self._on_revoked()
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
-        """Seek each new partition to its stored offset (earliest where none is stored)."""
+        """Seek each new partition to its stored offset (earliest where none is stored).
+
+        The offsets are read once the batch in flight has committed, so that they include it.
+        """
         try:
-            await self.seek_stored({(tp.topic, tp.partition) for tp in assigned})
+            async with self.lock:
+                await self._on_change()
+                await self.seek_stored({(tp.topic, tp.partition) for tp in assigned})
         except Exception:
             # The next fetch of these partitions tries again; until then their records are not applied.
             log.exception(

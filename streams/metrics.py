@@ -37,7 +37,7 @@ class WorkerMetrics:
         self.batch_size = Histogram(
             "qndti_worker_batch_messages",
             "Messages per processed batch.",
-            buckets=(1, 10, 100, 500, 1000, 2000, 5000, 10000),
+            buckets=(1, 10, 100, 1000, 5000, 10_000, 20_000, 50_000, 100_000, 200_000),
             registry=registry,
         )
         self.batch_stage = Histogram(

@@ -47,8 +47,7 @@ ACCEPTED_HEADER = "qndti-accepted"
 """Kafka header of an observation an operator accepted out of quarantine: its plausibility is not checked."""
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
+class Message(msgspec.Struct, frozen=True, gc=False):
     """One Kafka message as the agent received it."""
 
     topic: str
@@ -271,7 +270,7 @@ class BatchProcessor:
         result.observations.append(obs)
         keys = [(i.code, period) for i in self._reading[obs.metric]]
         rows.before(obs.unit, state, keys, obs.ts)
-        changed_metric = apply_observation(state, obs, replaces)
+        changed_metric = apply_observation(state, obs, replaces, period)
         if changed_metric is None:
             return None
         if replaces is not None and (replaces.metric, replaces.period) != changed_metric:

@@ -3,7 +3,8 @@
 Each row type maps to one table of schema ``dti``; rows with a ``version`` replace the stored row of the same key
 only when their version is not older. :data:`OVERALL` is the pillar code of a unit's composite index. A raw
 observation is written as the :class:`~index_engine.observation.Observation` itself (a repeated ``id`` at the same
-``ts`` is ignored).
+``ts`` is ignored). The rows a batch makes by the thousand are msgspec structs (cheap to build); task rows
+are dataclasses.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 from index_engine.observation import Observation
 
@@ -21,8 +24,7 @@ AlertKind = Literal["worsened", "stale", "shortfall"]
 AlertAction = Literal["raised", "resolved"]
 
 
-@dataclass(frozen=True, slots=True)
-class IndicatorRow:
+class IndicatorRow(msgspec.Struct, frozen=True, gc=False):
     """An indicator's value for a unit and period as of ``ts`` (absolute, so rewriting it is harmless)."""
 
     indicator_code: str
@@ -35,8 +37,7 @@ class IndicatorRow:
     version: int
 
 
-@dataclass(frozen=True, slots=True)
-class MetricRow:
+class MetricRow(msgspec.Struct, frozen=True, gc=False):
     """A metric's value for a unit (year to date or latest, as the indicator reads it) as of ``ts``."""
 
     metric_code: str
@@ -47,8 +48,7 @@ class MetricRow:
     version: int
 
 
-@dataclass(frozen=True, slots=True)
-class StatusRow:
+class StatusRow(msgspec.Struct, frozen=True, gc=False):
     """An indicator's evaluation for a unit at ``ts``: score, trajectory and status (``dti.indicator_status``)."""
 
     indicator_code: str
@@ -68,8 +68,7 @@ class StatusRow:
     version: int
 
 
-@dataclass(frozen=True, slots=True)
-class UnitScoreRow:
+class UnitScoreRow(msgspec.Struct, frozen=True, gc=False):
     """A unit's score on one pillar, or its composite index when ``pillar`` is :data:`OVERALL`, at ``ts``."""
 
     unit_code: str
@@ -86,8 +85,7 @@ class UnitScoreRow:
     peer_group: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class AlertRow:
+class AlertRow(msgspec.Struct, frozen=True, gc=False):
     """An alert raised or resolved for an indicator and unit at ``ts`` (an event: rewriting it is harmless)."""
 
     indicator_code: str
@@ -101,8 +99,7 @@ class AlertRow:
     notify: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class DeadLetterRow:
+class DeadLetterRow(msgspec.Struct, frozen=True, gc=False):
     """A rejected message with its reason; ``ts`` is the original message's time, so a replay rewrites it."""
 
     topic: str
@@ -114,16 +111,14 @@ class DeadLetterRow:
     detail: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class StateUnitRow:
+class StateUnitRow(msgspec.Struct, frozen=True, gc=False):
     """A unit's state version (``dti.state_unit``)."""
 
     unit_code: str
     version: int
 
 
-@dataclass(frozen=True, slots=True)
-class StateCellRow:
+class StateCellRow(msgspec.Struct, frozen=True, gc=False):
     """A unit's own metric value in a period (``dti.state_cell``)."""
 
     unit_code: str
@@ -134,8 +129,7 @@ class StateCellRow:
     revision: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class StateContributionRow:
+class StateContributionRow(msgspec.Struct, frozen=True, gc=False):
     """A child's inputs for one indicator and period as its parent holds them (``dti.state_contribution``)."""
 
     parent_code: str
@@ -149,8 +143,7 @@ class StateContributionRow:
     seen: dt.datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class StateIndicatorRow:
+class StateIndicatorRow(msgspec.Struct, frozen=True, gc=False):
     """An indicator's evaluation memory for a unit, msgpack-encoded (``dti.state_indicator``)."""
 
     unit_code: str
@@ -237,8 +230,7 @@ class QuarantineRow:
     payload: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class RevisedRow:
+class RevisedRow(msgspec.Struct, frozen=True, gc=False):
     """The newest revision applied to a unit's metric in a period (``dti.revised``), for the dashboards' mark."""
 
     unit_code: str

@@ -52,8 +52,7 @@ class Cell:
     """For cumulative and gauge cells: the revision of the observation kept (a correction at the same ``ts``)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Counted:
+class Counted(msgspec.Struct, frozen=True, gc=False):
     """A delta figure as it was counted: its revision, where its value went, and the value."""
 
     revision: int
@@ -73,8 +72,7 @@ def figure(obs_id: str, revision: int) -> str:
     return obs_id[: -len(suffix)] if revision and obs_id.endswith(suffix) else obs_id
 
 
-@dataclass(frozen=True, slots=True)
-class Contribution:
+class Contribution(msgspec.Struct, frozen=True, gc=False):
     """A child's inputs for one indicator and period, as the child last published them."""
 
     version: int
@@ -182,14 +180,17 @@ def load_memory(raw: bytes) -> Memory:
     return _memory_decoder.decode(raw)
 
 
-def apply_observation(state: UnitState, obs: Observation, replaces: Counted | None = None) -> MetricKey | None:
+def apply_observation(
+    state: UnitState, obs: Observation, replaces: Counted | None = None, period: int | None = None
+) -> MetricKey | None:
     """Fold one observation into its unit's state; return the changed metric key, or None if nothing changed.
 
     A delta is added whatever its id: the caller passes each delta figure once per revision, with the counted
     version it ``replaces`` (taken out first). A cumulative or gauge value replaces the cell's when its ``ts`` is
-    newer, or the same with a higher revision (a correction); a tie keeps the first.
+    newer, or the same with a higher revision (a correction); a tie keeps the first. ``period`` is the
+    observation's (:func:`~index_engine.periods.period_of` its ``ts``), when the caller has it already.
     """
-    cell_key = (obs.metric, period_of(obs.ts))
+    cell_key = (obs.metric, period_of(obs.ts) if period is None else period)
     if obs.kind == "delta" and replaces is not None:
         old = state.own[(replaces.metric, replaces.period)]
         old.value -= replaces.value

@@ -82,10 +82,11 @@ async def store_deltas(conn: Connection, deltas: Mapping[str, tuple[str, Counted
             " SELECT * FROM unnest(%s::text[], %s::text[], %s::int8[], %s::text[], %s::int4[], %s::float8[])"
             " ON CONFLICT (id) DO UPDATE SET revision = EXCLUDED.revision, metric_code = EXCLUDED.metric_code,"
             " period = EXCLUDED.period, value = EXCLUDED.value, counted_at = now()"
-            " WHERE dti.delta_id.revision < EXCLUDED.revision RETURNING id",
+            " WHERE dti.delta_id.revision < EXCLUDED.revision",
             columns,
         )
-        return len(await _rows(cur))
+        # Rows inserted or updated: a figure another worker counted at this revision or above is neither.
+        return cur.rowcount
 
 
 async def _rows(cur: psycopg.AsyncCursor[tuple[object, ...]]) -> list[Any]:

@@ -102,7 +102,13 @@ class Table:
         return f"INSERT INTO {self.name} ({self.names}) VALUES ({marks}) {self._conflict()}"  # noqa: S608
 
     def batch(self, rows: Sequence[Any], bucket: dt.timedelta) -> list[Params]:
-        """The parameters of ``rows``, one per key: the newest version wins, else the last row given."""
+        """The parameters of ``rows``, one per key: the newest version wins, else the last row given.
+
+        A table that never updates gets every row: the database keeps the first of a key and skips the others
+        (``DO NOTHING``), as it does for a key stored by an earlier batch.
+        """
+        if not self.updates:
+            return [self.params(row, bucket) for row in rows]
         width = len(self.key)
         newest: dict[Params, Params] = {}
         if self.versioned:

@@ -2,14 +2,18 @@
 
 Steps, each in its own module: :mod:`streams.fetch` (batches from the broker, positioned by stored offsets and
 rebalances), :class:`streams.processor.BatchProcessor` (decode and apply: pure), :mod:`streams.outputs`
-(Kafka messages and database rows), :mod:`streams.checkpoint` (one transaction: rows, state and offsets) and
-:mod:`streams.staleness` (the wall-clock sweep, run in the same loop between batches: one writer).
+(Kafka messages and database rows), :mod:`streams.checkpoint` (one transaction: rows, state and offsets),
+:mod:`streams.committer` (that transaction on a thread of its own) and :mod:`streams.staleness` (the wall-clock
+sweep, run in the same loop between batches: one writer).
 
-Kafka messages (rollup, dead letters, values, alerts) are sent and acknowledged before the transaction commits: a
-batch tried again sends them again, which is harmless (rollup contributions are versioned). A conflict (another
-worker committed first) rolls the batch back, drops the cached state and rewinds to the stored offsets. A
-transient database or broker error is retried with backoff for ``retry_budget`` seconds, then the worker exits
-non-zero. A record the database refuses is found by splitting its batch and goes to the dead-letter topic with
+A batch commits while the next one is fetched, decoded and applied to the cached states; the next one's messages
+go out, and its commit starts, only once the batch before has committed. Kafka messages (rollup, dead letters,
+values, alerts) are sent and acknowledged before their batch's transaction commits: a batch tried again sends them
+again, which is harmless (rollup contributions are versioned). If a batch in flight fails to commit, the batch
+prepared on top of it is dropped with the cached states and every partition goes back to its stored offset. A
+conflict (another worker committed first) rolls the batch back the same way. A transient database or broker
+error is retried with backoff for ``retry_budget`` seconds, then the worker exits non-zero. A record the database
+refuses is found by splitting its batch, committed one part at a time, and goes to the dead-letter topic with
 reason ``unstorable``; the rest of the batch is written.
 """
 
@@ -25,6 +29,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
+from operator import attrgetter
 from typing import Any, Final
 
 import psycopg
@@ -35,6 +40,7 @@ from prometheus_client import CollectorRegistry
 from index_engine.catalog import Catalog
 from index_engine.observation import Observation
 from streams.checkpoint import Checkpoint, Partition, stored_offsets
+from streams.committer import Committer
 from streams.errors import CommitConflict, WorkerStuck
 from streams.fetch import Fetcher
 from streams.metrics import WorkerMetrics
@@ -80,7 +86,7 @@ class WorkerConfig:
     partitions: int = 4
     web_host: str = "127.0.0.1"
     web_port: int = 6066
-    batch_size: int = 20_000
+    batch_size: int = 100_000
     batch_wait: float = 0.5
     """Seconds a fetch waits for records when none are buffered."""
     bucket: dt.timedelta = dt.timedelta(hours=1)
@@ -92,6 +98,28 @@ class WorkerConfig:
     """Seconds of consecutive database or broker errors before the worker gives up and exits non-zero."""
     kafka_options: Mapping[str, Any] = field(default_factory=dict)
     """Keyword arguments of every aiokafka client (security settings; ``bootstrap_servers`` wins over the above)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A batch applied to the cached states: what it writes and sends, not sent or committed yet."""
+
+    batch: Sequence[Message]
+    result: BatchResult
+    tasks: TaskBatch
+    rows: list[Row]
+
+
+@dataclass(frozen=True, slots=True)
+class InFlight:
+    """A batch whose messages went out and whose transaction commits while the next batch is prepared."""
+
+    batch: Sequence[Message]
+    ends: Mapping[Partition, int]
+    """The next offset of each of its partitions: the next batch starts there, whatever was fetched again."""
+    deltas: Mapping[str, tuple[str, Counted]]
+    """The delta figures it counts: the next batch counts them as counted."""
+    commit: asyncio.Task[None]
 
 
 class Worker:
@@ -110,7 +138,14 @@ class Worker:
         self.processor = BatchProcessor(catalog, rollup_topic=config.topics.rollup, bucket=config.bucket)
         self.states: dict[str, UnitState] = {}
         """Unit states of the assigned partitions, loaded on first use; dropped on rebalance and on any failure."""
-        self._conn: Connection | None = None
+        self.committer = Committer(self._connect_writer)
+        """Writes every batch, on a thread of its own."""
+        self._reader_conn: Connection | None = None
+        """The connection batches read state through while the batch before commits."""
+        self._in_flight: InFlight | None = None
+        self._alone_until: dict[Partition, int] = {}
+        """Where a batch in flight had a record the database refused: the end offset of that batch per partition.
+        Batches with records below it commit before the next is prepared, so that a refusal reaches the split."""
         self._stopping = asyncio.Event()
         self._last_sweep = time.monotonic()
         self._to_acknowledge: dict[Partition, int] = {}
@@ -146,7 +181,7 @@ class Worker:
             **kafka,
         )
         self.producer = AIOKafkaProducer(acks="all", linger_ms=5, max_batch_size=512 * 1024, **kafka)
-        self.fetcher = Fetcher(self.consumer, self._stored_offsets, self.states.clear)
+        self.fetcher = Fetcher(self.consumer, self._stored_offsets, self._reassigned)
 
     async def _start_clients(self) -> None:
         config = self.config
@@ -164,6 +199,8 @@ class Worker:
             if batch:
                 self._stage("wait", clock)
                 await self._guarded(self._apply_split, batch)
+            elif self._in_flight is not None:
+                await self._guarded(self._settle_idle)
             if time.monotonic() - self._last_sweep >= self.config.stale_interval:
                 self._last_sweep = time.monotonic()
                 await self._guarded(self._sweep)
@@ -215,14 +252,14 @@ class Worker:
 
     # -- the batch ---------------------------------------------------------------------------------------------
 
-    async def _apply_split(self, batch: Sequence[Message]) -> None:
-        """Apply ``batch``; if the database refuses it, apply its halves, down to the record it refuses.
+    async def _apply_split(self, batch: Sequence[Message], *, alone: bool = False) -> None:
+        """Apply ``batch``; if the database refuses it, apply its halves alone, down to the record it refuses.
 
         The refused attempt may have sent its parents inputs that include the refused record; afterwards the
         units of the batch send their inputs again, under versions above anything that attempt sent.
         """
         try:
-            await self._apply(batch)
+            await self._apply(batch, alone=alone)
         except REFUSED as exc:
             self._remember_sent()
             self.states.clear()
@@ -232,21 +269,25 @@ class Worker:
                 await self._unstorable(batch[0], exc)
             elif batch:
                 half = len(batch) // 2
-                await self._apply_split(batch[:half])
-                await self._apply_split(batch[half:])
+                await self._apply_split(batch[:half], alone=True)
+                await self._apply_split(batch[half:], alone=True)
             await self._republish()
 
     def _remember_sent(self) -> None:
         for unit, state in self.states.items():
             self._sent_versions[unit] = max(state.version, self._sent_versions.get(unit, 0))
 
-    async def _republish(self) -> None:
-        """Send the inputs of units whose undone batch reached their parents, under higher versions."""
+    async def _republish(self) -> bool:
+        """Send the inputs of units whose undone batch reached their parents, under higher versions.
+
+        False if a batch in flight failed first (see :meth:`_settle`).
+        """
         if not self._sent_versions:
-            return
-        conn = await self._connection()
+            return True
+        if not await self._settle():
+            return False
         units = list(self._sent_versions)
-        await self._load(conn, units)
+        await self._load(await self._reader(), units)
         for unit in units:
             state = self.states[unit]
             state.version = max(state.version, self._sent_versions[unit]) + 1
@@ -255,42 +296,137 @@ class Worker:
         rows = database_rows(self.catalog, result, store_observations=False)
         await send_all(self.producer, outgoing(self.config.topics, result))
         owned = {tp: start for tp, start in self.fetcher.positions.items() if start is not None}
-        await Checkpoint(self.config.group, owned, owned, rows).commit(conn, self.config.bucket, self.config.sink_mode)
+        await self._write(Checkpoint(self.config.group, owned, owned, rows))
         for state in result.states.values():
             state.mark_written()
         self._sent_versions.clear()
+        return True
 
-    async def _apply(self, batch: Sequence[Message]) -> None:
+    async def _apply(self, batch: Sequence[Message], *, alone: bool = False) -> None:
+        """Apply ``batch``: prepare it while the batch before commits, send its messages, then commit it.
+
+        The commit runs in the background while the next batch is prepared (:attr:`_in_flight`), unless ``alone``
+        or the batch holds records of a batch that had a refused record; then it is awaited here, so that a
+        refusal reaches the caller.
+        """
+        prepared = await self._prepare(batch)
+        if prepared is None or not await self._settle():
+            return
+        clock = time.perf_counter()
+        result, tasks = prepared.result, prepared.tasks
+        messages = chain(outgoing(self.config.topics, result), task_outgoing(self.config.topics, tasks))
+        await send_all(self.producer, messages)
+        self._stage("send", clock)
+        # From the positions the batch before committed: the commit's compare-and-set starts there.
+        checkpoint = self._checkpoint(prepared.batch, prepared.rows, result.deltas)
+        commit = self._commit_batch(prepared, checkpoint)
+        if alone or self._after_refusal(prepared.batch):
+            await commit
+        else:
+            task = asyncio.create_task(commit)
+            self._in_flight = InFlight(prepared.batch, checkpoint.ends, result.deltas, task)
+
+    async def _prepare(self, batch: Sequence[Message]) -> Prepared | None:
+        """Decode and apply ``batch`` to the cached states; its rows and messages, ready to send and commit.
+
+        Unit and task states are read from the database only when no commit is in flight, so that they hold what
+        the batch before wrote. None when there is nothing to apply, or the batch in flight failed (its records
+        and these are fetched again from the stored offsets).
+        """
+        if self._sent_versions and not await self._republish():
+            return None
         batch = self._fresh(batch)
         if not batch:
-            return
+            return None
         clock = time.perf_counter()
         now = dt.datetime.now(dt.UTC)
         reports = [m for m in batch if m.topic == self.config.topics.task_reports]
         decoded = self.processor.decode([m for m in batch if m.topic != self.config.topics.task_reports], now)
-        conn = await self._connection()
-        tasks = await self._task_reports(conn, reports, now)
-        await self._load(conn, {_unit_of(m, item) for m, item in decoded if not isinstance(item, DeadLetter)})
+        units = {_unit_of(m, item) for m, item in decoded if not isinstance(item, DeadLetter)}
+        if (reports or any(u not in self.states for u in units)) and not await self._settle():
+            return None
+        reader = await self._reader()
+        tasks = await self._task_reports(reader, reports, now)
+        await self._load(reader, units)
         for unit, floor in self._sent_versions.items():
             if unit in self.states:
                 self.states[unit].version = max(self.states[unit].version, floor)
         deltas = [figure_of(o) for _, o in decoded if isinstance(o, Observation) and o.kind == "delta"]
-        counted = await counted_figures(conn, deltas)
+        counted = await counted_figures(reader, deltas)
+        if self._in_flight is not None:
+            # Counted by the batch in flight: stored when it commits, and this batch commits only after it.
+            counted.update((figure, c) for figure, (_, c) in self._in_flight.deltas.items())
         clock = self._stage("load", clock)
         result = self.processor.apply(decoded, self.states.__getitem__, counted)
         rows = database_rows(self.catalog, result, self.config.store_observations) + task_rows(tasks)
-        clock = self._stage("process", clock)
-        messages = chain(outgoing(self.config.topics, result), task_outgoing(self.config.topics, tasks))
-        await send_all(self.producer, messages)
-        clock = self._stage("send", clock)
-        # A short transaction: a worker paused inside it holds the rows it touched until it resumes.
-        written = await self._commit(conn, batch, rows, result.deltas)
-        clock = self._stage("commit", clock)
         for state in result.states.values():
+            # The rows hold these changes now; if they are not committed, the states are dropped.
             state.mark_written()
-        self._record(batch, result, written, rows)
-        self._record_tasks(tasks)
+        self._stage("process", clock)
+        return Prepared(batch, result, tasks, rows)
+
+    async def _commit_batch(self, prepared: Prepared, checkpoint: Checkpoint) -> None:
+        """Commit a prepared batch with its offsets, then count it in the metrics."""
+        clock = time.perf_counter()
+        written = await self._commit(checkpoint)
+        self._stage("commit", clock)
+        clock = time.perf_counter()
+        self._record(prepared.batch, prepared.result, written, prepared.rows)
+        self._record_tasks(prepared.tasks)
         self._stage("metrics", clock)
+
+    def _after_refusal(self, batch: Sequence[Message]) -> bool:
+        """Whether ``batch`` holds records of a batch in flight that had a refused record (see :meth:`_settle`)."""
+        until = self._alone_until
+        if not until:
+            return False
+        positions = self.fetcher.positions
+        for tp, end in list(until.items()):
+            if tp not in positions or (positions[tp] or 0) >= end:
+                del until[tp]  # no longer this worker's, or committed past it
+        return any(m.offset < until.get((m.topic, m.partition), -1) for m in batch)
+
+    async def _settle_idle(self) -> None:
+        """Settle the batch in flight when no other batch came (a failure is noticed without waiting for one)."""
+        await self._settle()
+
+    async def _reassigned(self) -> None:
+        """Before the assignment changes: let the batch in flight commit (or fail), then drop the cached states."""
+        await self._settle(rewind=False)
+        self.states.clear()
+
+    async def _settle(self, *, rewind: bool = True) -> bool:
+        """Wait for the batch in flight to commit; True when it did, or none was in flight.
+
+        If it failed, the cached states are dropped, the units it touched send their inputs again under higher
+        versions before the next batch (its messages went out), and with ``rewind`` every partition is sought
+        back to its stored offset: its records and those fetched after are applied again. Until the records of a
+        batch with a refused record are committed, batches holding them commit one at a time, so that the refusal
+        reaches :meth:`_apply_split`.
+        """
+        in_flight, self._in_flight = self._in_flight, None
+        if in_flight is None:
+            return True
+        try:
+            await in_flight.commit
+        except (CommitConflict, *TRANSIENT, *REFUSED) as exc:
+            self._remember_sent()
+            self.states.clear()
+            await self._drop_connection()
+            if isinstance(exc, CommitConflict):
+                self.metrics.commit_conflicts.inc()
+            elif isinstance(exc, REFUSED):
+                for m in in_flight.batch:
+                    tp = (m.topic, m.partition)
+                    self._alone_until[tp] = max(self._alone_until.get(tp, 0), m.offset + 1)
+            else:
+                self.metrics.sink_retries.inc()
+            log.warning("a batch of %d messages did not commit (%s: %s); applying it again from the stored offsets",
+                        len(in_flight.batch), type(exc).__name__, exc)  # fmt: skip
+            if rewind:
+                await self._retrying("rewind", self.fetcher.rewind)
+            return False
+        return True
 
     async def _task_reports(self, conn: Connection, reports: Sequence[Message], now: dt.datetime) -> TaskBatch:
         """Decode and apply a batch's task reports to the stored states of their tasks."""
@@ -318,36 +454,46 @@ class Worker:
         letter = DeadLetter(message.key, message.value, "unstorable", detail, message)
         log.error("record %s refused by the database (%s): sent to the dead-letter topic", message.origin, detail)
         await send_all(self.producer, [dead_letter_message(self.config.topics, letter)])
-        await self._commit(await self._connection(), [message], [dead_letter_row(letter)])
+        await self._commit(self._checkpoint([message], [dead_letter_row(letter)]))
         self.metrics.dead_letters.labels("unstorable").inc()
 
-    async def _commit(
-        self,
-        conn: Connection,
-        batch: Sequence[Message],
-        rows: Sequence[Row],
-        deltas: Mapping[str, tuple[str, Counted]] | None = None,
-    ) -> int:
-        """Write ``rows`` and ``deltas`` and advance the offsets past ``batch`` in one transaction; return rows sent."""
+    def _checkpoint(
+        self, batch: Sequence[Message], rows: Sequence[Row], deltas: Mapping[str, tuple[str, Counted]] | None = None
+    ) -> Checkpoint:
+        """``rows`` and ``deltas`` with the offsets past ``batch``, from the positions the batch starts at."""
         ends: dict[Partition, int] = {}
         for m in batch:
             ends[(m.topic, m.partition)] = m.offset + 1
         starts = {tp: self.fetcher.positions[tp] for tp in ends}
-        checkpoint = Checkpoint(self.config.group, starts, ends, rows, deltas or {})
+        return Checkpoint(self.config.group, starts, ends, rows, deltas or {})
+
+    async def _write(self, checkpoint: Checkpoint) -> int:
+        """Commit ``checkpoint`` in one transaction, on the committer's thread; return the rows sent."""
+        bucket, mode = self.config.bucket, self.config.sink_mode
         with self.metrics.sink_seconds.time():
-            written = await checkpoint.commit(conn, self.config.bucket, self.config.sink_mode)
-        self.fetcher.committed(ends)
-        self._to_acknowledge.update(ends)
+            written: int = await self.committer.run(lambda conn: checkpoint.commit(conn, bucket, mode))
+        return written
+
+    async def _commit(self, checkpoint: Checkpoint) -> int:
+        """Commit a batch's ``checkpoint``: the next batch of its partitions starts past it; return the rows sent."""
+        written = await self._write(checkpoint)
+        self.fetcher.committed(dict(checkpoint.ends))
+        self._to_acknowledge.update(checkpoint.ends)
         return written
 
     def _fresh(self, batch: Sequence[Message]) -> list[Message]:
-        """The messages of partitions still assigned that were not committed yet."""
+        """The messages of partitions still assigned that were not committed yet, nor are in the batch in flight.
+
+        A partition sought back (a new assignment reads its stored offset while a batch of it is in flight) fetches
+        records of that batch again: they are left out here, so they are neither applied nor sent twice.
+        """
         positions = self.fetcher.positions
+        in_flight = self._in_flight.ends if self._in_flight is not None else {}
         fresh = []
         for m in batch:
             tp = (m.topic, m.partition)
             if tp in positions:
-                start = positions[tp]
+                start = in_flight.get(tp, positions[tp])
                 if start is None or m.offset >= start:
                     fresh.append(m)
         return fresh
@@ -361,6 +507,8 @@ class Worker:
 
     async def _sweep(self) -> None:
         """Evaluate this worker's units and tasks as of now: silence and deadlines turn into statuses and alerts."""
+        if not await self._settle():
+            return
         await self._sweep_tasks()
         observations = self.config.topics.observations
         owned = {
@@ -368,7 +516,7 @@ class Worker:
         }
         if not owned:
             return
-        conn = await self._connection()
+        conn = await self._reader()
         async with conn.cursor() as cur:
             await cur.execute("SELECT unit_code FROM dti.state_unit")
             units = [str(u) for (u,) in await cur.fetchall() if partition_of(str(u), self.config.partitions) in owned]
@@ -384,9 +532,7 @@ class Worker:
         await send_all(self.producer, (alert_message(self.config.topics, a) for a in swept.alerts))
         # Unchanged offsets, compare-and-set all the same: a worker that lost these partitions writes nothing.
         positions = {tp: start for tp, start in self.fetcher.positions.items() if tp[1] in owned and start is not None}
-        await Checkpoint(self.config.group, positions, positions, rows).commit(
-            conn, self.config.bucket, self.config.sink_mode
-        )
+        await self._write(Checkpoint(self.config.group, positions, positions, rows))
         for state in swept.states.values():
             state.mark_written()
         for card in swept.scorecards:
@@ -406,37 +552,42 @@ class Worker:
             for task in plan.tasks.values()
             if partition_of(task.code, self.config.partitions) in owned
         ]
-        conn = await self._connection()
         now = dt.datetime.now(dt.UTC)
-        swept = sweep_tasks(self.catalog, tasks, await load_tasks(conn, [t.code for t in tasks]), now)
+        swept = sweep_tasks(self.catalog, tasks, await load_tasks(await self._reader(), [t.code for t in tasks]), now)
         await send_all(self.producer, task_outgoing(self.config.topics, swept))
         # A partition with no stored offset gets one (its start): the compare-and-set guards this write too.
         ends = {tp: start if start is not None else 0 for tp, start in starts.items()}
-        await Checkpoint(self.config.group, starts, ends, task_rows(swept)).commit(
-            conn, self.config.bucket, self.config.sink_mode
-        )
+        await self._write(Checkpoint(self.config.group, starts, ends, task_rows(swept)))
         self.fetcher.committed(ends)
         self._record_tasks(swept)
         log.info("sweep: %d tasks evaluated, %d task alerts", len(tasks), len(swept.alerts))
 
     # -- connections, metrics, shutdown ------------------------------------------------------------------------
 
-    async def _connection(self) -> Connection:
-        if self._conn is None or self._conn.closed:
-            conn = await psycopg.AsyncConnection.connect(self.config.database_url, connect_timeout=5, autocommit=True)
-            # A worker frozen inside its commit (paused, cut off) must not hold the rows it touched for long.
-            await conn.execute("SET idle_in_transaction_session_timeout = '30s'")
-            await prepare(conn, self.config.sink_mode)
-            self._conn = conn
-        return self._conn
+    async def _connect_writer(self) -> Connection:
+        """The connection batches commit through (opened on the committer's thread)."""
+        conn = await psycopg.AsyncConnection.connect(self.config.database_url, connect_timeout=5, autocommit=True)
+        # A worker frozen inside its commit (paused, cut off) must not hold the rows it touched for long.
+        await conn.execute("SET idle_in_transaction_session_timeout = '30s'")
+        await prepare(conn, self.config.sink_mode)
+        return conn
+
+    async def _reader(self) -> Connection:
+        if self._reader_conn is None or self._reader_conn.closed:
+            self._reader_conn = await psycopg.AsyncConnection.connect(
+                self.config.database_url, connect_timeout=5, autocommit=True
+            )
+        return self._reader_conn
 
     async def _drop_connection(self) -> None:
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
+        """Close both connections (after an error: the next step opens new ones)."""
+        conn, self._reader_conn = self._reader_conn, None
+        if conn is not None:
             try:
                 await conn.close()
             except psycopg.Error:
                 log.debug("closing a broken database connection failed", exc_info=True)
+        await self.committer.drop()
 
     async def _stored_offsets(self, partitions: Collection[Partition]) -> dict[Partition, int]:
         async def read() -> dict[Partition, int]:
@@ -482,8 +633,8 @@ class Worker:
         metrics = self.metrics
         topics = self.config.topics
         roles = {topics.rollup: "rollup", topics.task_reports: "task_reports"}
-        for role, count in Counter(roles.get(m.topic, "observations") for m in batch).items():
-            metrics.messages.labels(role).inc(count)
+        for topic, count in Counter(map(attrgetter("topic"), batch)).items():
+            metrics.messages.labels(roles.get(topic, "observations")).inc(count)
         metrics.observations.labels("accepted").inc(result.accepted)
         metrics.observations.labels("quarantined").inc(len(result.quarantined))
         for _, obs, problem in result.quarantined:
@@ -509,6 +660,7 @@ class Worker:
             metrics.latency.observe(max(0.0, (dt.datetime.now(dt.UTC) - newest).total_seconds()))
 
     async def _close(self) -> None:
+        await self._settle(rewind=False)
         await self._acknowledge()
         for client in (self.consumer, self.producer):
             try:
@@ -516,6 +668,7 @@ class Worker:
             except KafkaError:
                 log.debug("stopping a Kafka client failed", exc_info=True)
         await self._drop_connection()
+        await self.committer.close()
 
 
 def _unit_of(message: Message, item: object) -> str:
