@@ -396,23 +396,35 @@ async def end_offsets(bootstrap: str, topic: str, partitions: int = 4) -> int:
         await consumer.stop()
 
 
-def wait_drained(worker: Worker, bootstrap: str, topics: Any, events: int, timeout: float) -> tuple[float, float]:
-    """Wait until the worker consumed ``events`` observations and every rollup message; return (first, last) times.
+@dataclasses.dataclass(frozen=True)
+class Drain:
+    """When a worker's observation counter first moved and when it reached lag 0 (perf_counter clock)."""
 
-    ``first`` is when the worker's counter first moved (perf_counter clock), ``last`` when the lag reached 0.
-    """
+    first: float
+    last: float
+    before: float
+    """Observations counted when the counter first moved (its first batch, whose time falls before ``first``)."""
+
+    def rate(self, events: int) -> float:
+        """Events/s between the two times: the events of the first batch are left out with its time."""
+        return (events - self.before) / (self.last - self.first)
+
+
+def wait_drained(worker: Worker, bootstrap: str, topics: Any, events: int, timeout: float) -> Drain:
+    """Wait until the worker consumed ``events`` observations and every rollup message."""
     deadline = time.monotonic() + timeout
     first: float | None = None
+    before = 0.0
     while time.monotonic() < deadline:
         now = time.perf_counter()
         metrics = worker.metrics(MESSAGES)
         seen = observed(metrics)
         if first is None and seen > 0:
-            first = now
+            first, before = now, seen
         if seen >= events:
             produced = asyncio.run(end_offsets(bootstrap, topics.rollup))
             if rollups(worker.metrics(MESSAGES)) >= produced:
-                return first or now, time.perf_counter()
+                return Drain(first or now, time.perf_counter(), before)
         time.sleep(0.2)
     raise TimeoutError(f"the worker did not reach lag 0 in {timeout:.0f} s (consumed {seen:.0f} of {events})")
 

@@ -146,7 +146,7 @@ def one_unit(events: int = 1_000_000, unit: str = "HALONG") -> Result:
                     state_tenth = conn.execute(STATE_BYTES, {"u": unit}).fetchone()[0]  # type: ignore[index]
                 log(f"worker drains {len(pairs) - tenth:,} more")
                 asyncio.run(preload(s.bootstrap, topics.observations, pairs[tenth:]))
-                first, last = wait_drained(worker, s.bootstrap, topics, len(pairs), timeout=3600)
+                drain = wait_drained(worker, s.bootstrap, topics, len(pairs), timeout=3600)
                 rss_end = worker.rss()
                 with psycopg.connect(database) as conn:
                     state_end = conn.execute(STATE_BYTES, {"u": unit}).fetchone()[0]  # type: ignore[index]
@@ -172,7 +172,7 @@ def one_unit(events: int = 1_000_000, unit: str = "HALONG") -> Result:
                 "state_ratio": state_ratio,
                 "counted_total": sum(v for (v,) in counted),
                 "unique_ids": unique,
-                "drain_per_s": (len(pairs) - tenth) / (last - first) if last > first else float("nan"),
+                "drain_per_s": (len(pairs) - tenth) / (drain.last - drain.first),
             },
         )
     finally:
