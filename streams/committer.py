@@ -61,8 +61,14 @@ class Committer:
 
     async def _close_connection(self) -> None:
         conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
-                await conn.close()
-            except psycopg.Error:
-                log.debug("closing a broken database connection failed", exc_info=True)
+        await close_quietly(conn)
+
+
+async def close_quietly(conn: Connection | None) -> None:
+    """Close ``conn`` if there is one; a connection already broken is only logged (at debug level)."""
+    if conn is None:
+        return
+    try:
+        await conn.close()
+    except psycopg.Error:
+        log.debug("closing a broken database connection failed", exc_info=True)

@@ -40,7 +40,7 @@ from prometheus_client import CollectorRegistry
 from index_engine.catalog import Catalog
 from index_engine.observation import Observation
 from streams.checkpoint import Checkpoint, Partition, stored_offsets
-from streams.committer import Committer
+from streams.committer import Committer, close_quietly
 from streams.errors import CommitConflict, WorkerStuck
 from streams.fetch import Fetcher
 from streams.metrics import WorkerMetrics
@@ -582,11 +582,7 @@ class Worker:
     async def _drop_connection(self) -> None:
         """Close both connections (after an error: the next step opens new ones)."""
         conn, self._reader_conn = self._reader_conn, None
-        if conn is not None:
-            try:
-                await conn.close()
-            except psycopg.Error:
-                log.debug("closing a broken database connection failed", exc_info=True)
+        await close_quietly(conn)
         await self.committer.drop()
 
     async def _stored_offsets(self, partitions: Collection[Partition]) -> dict[Partition, int]:

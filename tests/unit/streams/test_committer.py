@@ -1,0 +1,73 @@
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+
+from streams.committer import Committer
+
+
+class Connection:
+    """Stands for the writer connection: the committer only opens, hands over and closes it."""
+
+    def __init__(self) -> None:
+        self.closed = False
+        self.thread = threading.get_ident()
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+def test_a_write_runs_on_the_committer_thread_with_one_connection_and_returns_its_result() -> None:
+    opened: list[Connection] = []
+
+    async def connect() -> Any:
+        opened.append(Connection())
+        return opened[-1]
+
+    async def step(conn: Any) -> tuple[int, int]:
+        await asyncio.sleep(0)
+        return threading.get_ident(), id(conn)
+
+    async def scenario() -> None:
+        committer = Committer(connect)
+        try:
+            first = await committer.run(step)
+            second = await committer.run(step)
+            assert first == second  # the same thread and the same connection for both writes
+            assert first[0] != threading.get_ident()
+            assert len(opened) == 1
+            assert opened[0].thread == first[0]  # opened on the committer's thread
+        finally:
+            await committer.close()
+        assert opened[0].closed
+
+    asyncio.run(scenario())
+
+
+def test_an_error_of_a_write_reaches_the_caller_and_a_dropped_connection_is_opened_again() -> None:
+    opened: list[Connection] = []
+
+    async def connect() -> Any:
+        opened.append(Connection())
+        return opened[-1]
+
+    async def refuse(conn: Any) -> None:
+        raise ValueError("refused")
+
+    async def noop(conn: Any) -> None:
+        return None
+
+    async def scenario() -> None:
+        committer = Committer(connect)
+        try:
+            with pytest.raises(ValueError, match="refused"):
+                await committer.run(refuse)
+            await committer.drop()
+            assert opened[0].closed
+            await committer.run(noop)
+            assert len(opened) == 2
+        finally:
+            await committer.close()
+
+    asyncio.run(scenario())
