@@ -115,10 +115,8 @@ class InFlight:
     """A batch whose messages went out and whose transaction commits while the next batch is prepared."""
 
     batch: Sequence[Message]
-    ends: Mapping[Partition, int]
-    """The next offset of each of its partitions: the next batch starts there, whatever was fetched again."""
-    deltas: Mapping[str, tuple[str, Counted]]
-    """The delta figures it counts: the next batch counts them as counted."""
+    checkpoint: Checkpoint
+    """What it commits: the next batch starts at its ends, whatever was fetched again, and counts its deltas."""
     commit: asyncio.Task[None]
 
 
@@ -324,7 +322,7 @@ class Worker:
             await commit
         else:
             task = asyncio.create_task(commit)
-            self._in_flight = InFlight(prepared.batch, checkpoint.ends, result.deltas, task)
+            self._in_flight = InFlight(prepared.batch, checkpoint, task)
 
     async def _prepare(self, batch: Sequence[Message]) -> Prepared | None:
         """Decode and apply ``batch`` to the cached states; its rows and messages, ready to send and commit.
@@ -355,7 +353,7 @@ class Worker:
         counted = await counted_figures(reader, deltas)
         if self._in_flight is not None:
             # Counted by the batch in flight: stored when it commits, and this batch commits only after it.
-            counted.update((figure, c) for figure, (_, c) in self._in_flight.deltas.items())
+            counted.update((figure, c) for figure, (_, c) in self._in_flight.checkpoint.deltas.items())
         clock = self._stage("load", clock)
         result = self.processor.apply(decoded, self.states.__getitem__, counted)
         rows = database_rows(self.catalog, result, self.config.store_observations) + task_rows(tasks)
@@ -416,9 +414,8 @@ class Worker:
             if isinstance(exc, CommitConflict):
                 self.metrics.commit_conflicts.inc()
             elif isinstance(exc, REFUSED):
-                for m in in_flight.batch:
-                    tp = (m.topic, m.partition)
-                    self._alone_until[tp] = max(self._alone_until.get(tp, 0), m.offset + 1)
+                for tp, end in in_flight.checkpoint.ends.items():
+                    self._alone_until[tp] = max(self._alone_until.get(tp, 0), end)
             else:
                 self.metrics.sink_retries.inc()
             log.warning("a batch of %d messages did not commit (%s: %s); applying it again from the stored offsets",
@@ -488,7 +485,7 @@ class Worker:
         records of that batch again: they are left out here, so they are neither applied nor sent twice.
         """
         positions = self.fetcher.positions
-        in_flight = self._in_flight.ends if self._in_flight is not None else {}
+        in_flight = self._in_flight.checkpoint.ends if self._in_flight is not None else {}
         fresh = []
         for m in batch:
             tp = (m.topic, m.partition)
@@ -564,9 +561,13 @@ class Worker:
 
     # -- connections, metrics, shutdown ------------------------------------------------------------------------
 
+    async def _connect(self) -> Connection:
+        """A new autocommit connection to the database."""
+        return await psycopg.AsyncConnection.connect(self.config.database_url, connect_timeout=5, autocommit=True)
+
     async def _connect_writer(self) -> Connection:
         """The connection batches commit through (opened on the committer's thread)."""
-        conn = await psycopg.AsyncConnection.connect(self.config.database_url, connect_timeout=5, autocommit=True)
+        conn = await self._connect()
         # A worker frozen inside its commit (paused, cut off) must not hold the rows it touched for long.
         await conn.execute("SET idle_in_transaction_session_timeout = '30s'")
         await prepare(conn, self.config.sink_mode)
@@ -574,9 +575,7 @@ class Worker:
 
     async def _reader(self) -> Connection:
         if self._reader_conn is None or self._reader_conn.closed:
-            self._reader_conn = await psycopg.AsyncConnection.connect(
-                self.config.database_url, connect_timeout=5, autocommit=True
-            )
+            self._reader_conn = await self._connect()
         return self._reader_conn
 
     async def _drop_connection(self) -> None:
@@ -587,9 +586,7 @@ class Worker:
 
     async def _stored_offsets(self, partitions: Collection[Partition]) -> dict[Partition, int]:
         async def read() -> dict[Partition, int]:
-            async with await psycopg.AsyncConnection.connect(
-                self.config.database_url, connect_timeout=5, autocommit=True
-            ) as conn:
+            async with await self._connect() as conn:
                 return await stored_offsets(conn, self.config.group, partitions)
 
         found: dict[Partition, int] = await self._retrying("read stored offsets", read)
