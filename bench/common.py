@@ -32,7 +32,6 @@ if str(REPO) not in sys.path:
 
 from index_engine.catalog import CATALOG_ROOT, DEFAULT_VERSION, Catalog, load_catalog  # noqa: E402
 from index_engine.observation import Observation, encode_observation  # noqa: E402
-from index_engine.periods import LOCAL_TZ  # noqa: E402
 
 
 @dataclasses.dataclass
@@ -196,33 +195,47 @@ def synthetic_catalog(units: int, home: Path) -> Catalog:
     return load_catalog(DEFAULT_VERSION, root=home)
 
 
-def observations(catalog: Catalog, count: int, seed: int = 11, start: dt.datetime = START) -> list[Observation]:
-    """``count`` valid, plausible observations over every non-province unit and every metric, time increasing.
+class Plausible:
+    """Valid, plausible observations over every non-province unit and every metric, round-robin, time increasing.
 
     Counts are whole, levels start at 10,000 and grow by 1–100 (no tenfold jump), scores stay within 50–100: none
-    breaks a plausibility rule of the catalog, so every one is applied (none quarantined).
+    breaks a plausibility rule of the catalog, so every one is applied (none quarantined). A generator continues
+    where it stopped: live load after preloaded events extends the state those events built.
     """
-    rng = random.Random(seed)
-    # Units of the map on the first day (local and UTC dates agree at 00:00 UTC; the map changes only in 2025).
-    units = [u for u in catalog.units_on(start.date()) if catalog.units[u].parent is not None]
-    metrics = list(catalog.metrics.values())
-    totals: dict[tuple[str, str], float] = {}
-    result = []
-    for n in range(count):
-        unit = units[n % len(units)]
-        metric = metrics[(n // len(units)) % len(metrics)]
-        ts = start + dt.timedelta(seconds=n // 50)
-        step = float(rng.randint(1, 100))
-        total = totals[(unit, metric.code)] = totals.get((unit, metric.code), 10_000.0) + step
+
+    def __init__(self, catalog: Catalog, day: dt.date, seed: int = 11) -> None:
+        self.rng = random.Random(seed)
+        self.units = [u for u in catalog.units_on(day) if catalog.units[u].parent is not None]
+        self.metrics = list(catalog.metrics.values())
+        self.bounded = set(catalog.plausibility.maximum)
+        self.totals: dict[tuple[str, str], float] = {}
+        self.count = 0
+
+    def next(self, ts: dt.datetime, source: str = "bench") -> Observation:
+        """The next observation, stamped ``ts``; its id is ``source:n``."""
+        n = self.count
+        self.count += 1
+        unit = self.units[n % len(self.units)]
+        metric = self.metrics[(n // len(self.units)) % len(self.metrics)]
+        step = float(self.rng.randint(1, 100))
+        total = self.totals[(unit, metric.code)] = self.totals.get((unit, metric.code), 10_000.0) + step
         value = step if metric.kind == "delta" else total
-        if metric.code in catalog.plausibility.maximum:
+        if metric.code in self.bounded:
             value = 50.0 + step / 2
-        result.append(
-            Observation(
-                id=f"b:{n}", source="bench", metric=metric.code, unit=unit, ts=ts, kind=metric.kind, value=value
-            )
+        return Observation(
+            id=f"{source}:{n}", source=source, metric=metric.code, unit=unit, ts=ts, kind=metric.kind, value=value
         )
-    return result
+
+
+def observations(catalog: Catalog, count: int, seed: int = 11, start: dt.datetime = START) -> list[Observation]:
+    """``count`` observations of a new :class:`Plausible` generator, 50 per second from ``start``."""
+    # Units of the map on the first day (local and UTC dates agree at 00:00 UTC; the map changes only in 2025).
+    return generated(Plausible(catalog, start.date(), seed), count, start)
+
+
+def generated(source: Plausible, count: int, start: dt.datetime) -> list[Observation]:
+    """The next ``count`` observations of ``source``, 50 per second from ``start``."""
+    return [source.next(start + dt.timedelta(seconds=n // 50)) for n in range(count)]
 
 
 def encoded(catalog: Catalog, count: int, seed: int = 11, start: dt.datetime = START) -> list[tuple[bytes, bytes]]:
@@ -429,46 +442,35 @@ def wait_drained(worker: Worker, bootstrap: str, topics: Any, events: int, timeo
     raise TimeoutError(f"the worker did not reach lag 0 in {timeout:.0f} s (consumed {seen:.0f} of {events})")
 
 
-async def open_loop(
-    bootstrap: str, topic: str, catalog: Catalog, rate: float, seconds: float, source: str, first_id: int = 0
-) -> int:
-    """Produce ``rate`` observations/s with ``ts`` = now for ``seconds``, on a fixed schedule (open loop).
+async def open_loop(bootstrap: str, topic: str, source: Plausible, rate: float, seconds: float, label: str) -> int:
+    """Produce ``rate`` observations/s of ``source`` with ``ts`` = now for ``seconds``, on a fixed schedule.
 
-    The schedule does not wait for the broker or the worker: a slow consumer shows up as latency, not as a lower
-    offered load. Returns how many were sent.
+    The schedule does not wait for the broker or the worker (open loop): a slow consumer shows up as latency, not as
+    a lower offered load. Every 20 ms the observations due are stamped, encoded and handed to the producer as one
+    record batch per partition (the worker's own ``send_all``), so that the load takes little of the CPU the
+    worker is measured on. Their ids are ``label:n`` and their source ``label``. Returns how many were sent.
     """
     from aiokafka import AIOKafkaProducer
 
-    # Units of today's map: the observations are stamped now.
-    today = dt.datetime.now(dt.UTC).astimezone(LOCAL_TZ).date()
-    units = [u for u in catalog.units_on(today) if catalog.units[u].parent is not None]
-    metrics = list(catalog.metrics.values())
-    totals: dict[tuple[str, str], float] = {}
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=5)
+    from streams.outputs import send_all
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=5, max_batch_size=512 * 1024)
     await producer.start()
     tick = 0.02
     sent = 0
+    sending: list[asyncio.Task[int]] = []
     try:
         started = time.perf_counter()
         while (elapsed := time.perf_counter() - started) < seconds:
             due = int(elapsed * rate) - sent
-            for _ in range(max(0, due)):
-                n = first_id + sent
-                unit, metric = units[n % len(units)], metrics[(n // len(units)) % len(metrics)]
-                total = totals[(unit, metric.code)] = totals.get((unit, metric.code), 0.0) + 1.0
-                obs = Observation(
-                    id=f"{source}:{n}",
-                    source=source,
-                    metric=metric.code,
-                    unit=unit,
-                    ts=dt.datetime.now(dt.UTC),
-                    kind=metric.kind,
-                    value=1.0 if metric.kind == "delta" else total,
-                )
-                await producer.send(topic, encode_observation(obs), key=unit.encode())
-                sent += 1
+            if due > 0:
+                # Each stamped as it is made: a unit's two metrics of a share never carry the same time.
+                due_now = [source.next(dt.datetime.now(dt.UTC), label) for _ in range(due)]
+                messages = [(topic, o.unit.encode(), encode_observation(o), None) for o in due_now]
+                sending.append(asyncio.create_task(send_all(producer, messages)))
+                sent += due
             await asyncio.sleep(tick)
-        await producer.flush()
+        await asyncio.gather(*sending)
         return sent
     finally:
         await producer.stop()

@@ -25,11 +25,13 @@ from typing import Any
 
 import msgspec
 from common import (
+    Plausible,
     Result,
     Worker,
+    cpu_seconds,
     create_topics,
     emit,
-    encoded,
+    generated,
     log,
     open_loop,
     parser,
@@ -40,11 +42,14 @@ from common import (
     wait_drained,
 )
 
-from index_engine.catalog import Catalog
-from index_engine.observation import Observation
+from index_engine.observation import Observation, encode_observation
 
 PARTITIONS = 4
 DECODE = msgspec.json.Decoder(Observation)
+OUTCOMES = "qndti_worker_observations_total"
+QUARANTINED = 'qndti_worker_observations_total{outcome="quarantined"}'
+BATCHES, MESSAGES_IN, ROWS = "qndti_worker_batch_messages_count", "qndti_worker_batch_messages_sum", "qndti_sink_rows_total"
+PHASE = (BATCHES, MESSAGES_IN, ROWS)
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -56,8 +61,11 @@ def percentiles(values: list[float]) -> dict[str, float]:
     return {"p50": pick(0.50), "p99": pick(0.99), "max": ordered[-1], "n": len(ordered)}
 
 
-async def phase(bootstrap: str, topic: str, catalog: Catalog, rate: float, seconds: float, source: str) -> Any:
-    """Produce open-loop while a plain consumer measures Kafka's own latency; return (sent, kafka latencies)."""
+async def phase(bootstrap: str, topic: str, load: Plausible, rate: float, seconds: float, source: str) -> Any:
+    """Produce open-loop while a plain consumer measures Kafka's own latency.
+
+    Returns (sent, Kafka's latencies, CPU seconds of this process: the load and the anchor's consumer).
+    """
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
@@ -68,7 +76,8 @@ async def phase(bootstrap: str, topic: str, catalog: Catalog, rate: float, secon
     for part in parts:
         await consumer.position(part)
     latencies: list[float] = []
-    producing = asyncio.create_task(open_loop(bootstrap, topic, catalog, rate, seconds, source, first_id=0))
+    cpu = cpu_seconds()
+    producing = asyncio.create_task(open_loop(bootstrap, topic, load, rate, seconds, source))
     try:
         deadline: float | None = None
         while deadline is None or time.monotonic() < deadline:
@@ -83,9 +92,19 @@ async def phase(bootstrap: str, topic: str, catalog: Catalog, rate: float, secon
                 if len(latencies) >= producing.result():
                     break
                 deadline = deadline or time.monotonic() + 30
-        return producing.result(), latencies
+        return producing.result(), latencies, cpu_seconds() - cpu
     finally:
         await consumer.stop()
+
+
+def batches(source: str, before: dict[str, float], after: dict[str, float], events: int) -> dict[str, float]:
+    """The worker's batches of a phase: how many, their mean size and the database rows written per event."""
+    done = {name: after.get(name, 0.0) - before.get(name, 0.0) for name in (BATCHES, MESSAGES_IN, ROWS)}
+    return {
+        f"batches_{source}": done[BATCHES],
+        f"batch_mean_{source}": done[MESSAGES_IN] / (done[BATCHES] or 1),
+        f"rows_per_event_{source}": done[ROWS] / (events or 1),
+    }
 
 
 def worker_latencies(url: str, source: str) -> list[float]:
@@ -112,6 +131,7 @@ def run(seconds: float = 60.0, max_rate: float | None = None, calibrate: int = 3
             consumed = 0
             details: dict[str, Any] = {"seconds_per_phase": seconds}
             try:
+                events = Plausible(catalog, dt.datetime.now(dt.UTC).date())
                 if max_rate is None:
                     # Dated just before now, in the year the load phases write to: the maximum is measured on the
                     # same state the phases then grow (a second year would double every parent's state).
@@ -119,7 +139,7 @@ def run(seconds: float = 60.0, max_rate: float | None = None, calibrate: int = 3
                         dt.datetime.now(dt.UTC) - dt.timedelta(seconds=calibrate / 50 + 600),
                         dt.datetime(dt.datetime.now(dt.UTC).year, 1, 2, tzinfo=dt.UTC),
                     )
-                    pairs = encoded(catalog, calibrate, start=start)
+                    pairs = [(o.unit.encode(), encode_observation(o)) for o in generated(events, calibrate, start)]
                     asyncio.run(preload(s.bootstrap, topics.observations, pairs))
                     worker.start()
                     max_rate = wait_drained(worker, s.bootstrap, topics, calibrate, timeout=3600).rate(calibrate)
@@ -132,9 +152,11 @@ def run(seconds: float = 60.0, max_rate: float | None = None, calibrate: int = 3
                     rate = load * max_rate
                     source = f"lat{int(load * 100)}"
                     log(f"{int(load * 100)}% load: {rate:,.0f} events/s for {seconds:.0f} s")
-                    sent, kafka = asyncio.run(phase(s.bootstrap, topics.observations, catalog, rate, seconds, source))
+                    before = worker.metrics(*PHASE)
+                    sent, kafka, cpu = asyncio.run(phase(s.bootstrap, topics.observations, events, rate, seconds, source))
                     consumed += sent
                     wait_drained(worker, s.bootstrap, topics, consumed, timeout=600)
+                    details.update(batches(source, before, worker.metrics(*PHASE), sent))
                     ours = percentiles(worker_latencies(url, source))
                     theirs = percentiles(kafka)
                     for key, value in ours.items():
@@ -142,6 +164,8 @@ def run(seconds: float = 60.0, max_rate: float | None = None, calibrate: int = 3
                     for key, value in theirs.items():
                         details[f"kafka_{source}_{key}"] = value
                     details[f"offered_{source}_per_s"] = rate
+                    details[f"load_{source}_cpu_s"] = cpu
+                    details[f"quarantined_after_{source}"] = worker.metrics(OUTCOMES).get(QUARANTINED, 0.0)
                 metrics = worker.metrics()
                 count = metrics.get("qndti_sink_batch_duration_seconds_count", 0.0)
                 details["sink_batch_mean_s"] = metrics.get("qndti_sink_batch_duration_seconds_sum", 0.0) / (count or 1)

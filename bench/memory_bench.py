@@ -24,12 +24,14 @@ from pathlib import Path
 
 from common import (
     MESSAGES,
+    START,
+    Plausible,
     Result,
     Worker,
     create_topics,
     emit,
+    generated,
     log,
-    observations,
     open_loop,
     parser,
     preload,
@@ -48,7 +50,8 @@ def run(events: int = 10_000, minutes: float = 1.0, rate: float = 200.0, units: 
     home = Path(tempfile.mkdtemp(prefix="qndti-bench-memory-"))
     try:
         catalog = synthetic_catalog(units, home / "catalog")
-        pairs = [(o.unit.encode(), encode_observation(o)) for o in observations(catalog, 5 * events)]
+        load = Plausible(catalog, START.date())
+        pairs = [(o.unit.encode(), encode_observation(o)) for o in generated(load, 5 * events, START)]
         with stack() as s:
             prefix = f"bench{uuid.uuid4().hex[:6]}"
             topics = create_topics(s.bootstrap, prefix)
@@ -68,7 +71,7 @@ def run(events: int = 10_000, minutes: float = 1.0, rate: float = 200.0, units: 
 
                     async def soak() -> int:
                         task = asyncio.create_task(
-                            open_loop(s.bootstrap, topics.observations, catalog, rate, minutes * 60, "soak")
+                            open_loop(s.bootstrap, topics.observations, load, rate, minutes * 60, "soak")
                         )
                         while not task.done():
                             worker.metrics(MESSAGES)  # fails the run, with the worker's log, if it stopped
