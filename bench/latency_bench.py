@@ -9,6 +9,11 @@ are produced on a fixed schedule for ``--seconds``. Two latencies per event:
   ``now()``, its start: the commit follows within one sink batch write, see ``sink_batch_mean_s``);
 - **kafka** (the anchor): a plain aiokafka consumer's receive time − ``ts``: the broker's own produce → consume.
 
+The load continues the preloaded events' series (:class:`common.Plausible`: none is quarantined; the count is
+printed). Per phase it prints the worker's batches, their mean size and the database rows per event (live
+batches are smaller than preloaded ones, and smaller batches write more rows per event), and the CPU seconds the
+load and the anchor's consumer took in this process.
+
     python bench/latency_bench.py [--seconds S] [--max-rate R] [--calibrate N] [--json]
 """
 
