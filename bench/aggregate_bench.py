@@ -15,7 +15,8 @@ A synthetic catalog of 500 localities under QN (the bundled catalog plus generat
 - **quixstreams** (if installed): the plain loop's aggregation as a Quix Streams ``update`` with RocksDB state.
 
 Also state rows and all database rows per event (``qndti_worker_state_writes_total`` and ``qndti_sink_rows_total``
-over ``qndti_worker_messages_total``).
+over ``qndti_worker_messages_total``), and the CPU seconds the worker, the PostgreSQL server (all its processes)
+and the broker used from the worker's start to lag 0: where the machine's time goes.
 
     python bench/aggregate_bench.py [--events N] [--units U] [--json]
 """
@@ -173,7 +174,7 @@ def quix(bootstrap: str, topic: str, catalog: Catalog, events: int, home: Path) 
     return {"per_s": events / seconds, "per_cpu_s": events / cpu, "seconds": seconds}
 
 
-def run(events: int = 30_000, units: int = 500) -> Result:
+def run(events: int = 300_000, units: int = 500) -> Result:
     """Run the worker, the plain loop, the processor loop and Quix Streams on the same preloaded topic."""
     home = Path(tempfile.mkdtemp(prefix="qndti-bench-aggregate-"))
     try:
@@ -193,10 +194,12 @@ def run(events: int = 30_000, units: int = 500) -> Result:
             log("processor loop")
             proc = asyncio.run(plain_loop(s.bootstrap, topics.observations, catalog, events, processor=True))
             log("worker")
+            servers = s.cpu_seconds()
             worker = Worker.make(s, s.fresh_database(), prefix, home, home / "catalog").start()
             try:
                 drain = wait_drained(worker, s.bootstrap, topics, events, timeout=3600)
                 metrics, cpu = worker.metrics(), worker.cpu_seconds()
+                servers = {name: used - servers[name] for name, used in s.cpu_seconds().items()}
             finally:
                 worker.stop()
             messages = sum(v for k, v in metrics.items() if k.startswith("qndti_worker_messages_total{"))
@@ -208,6 +211,9 @@ def run(events: int = 30_000, units: int = 500) -> Result:
             {
                 "worker_per_s": worker_rate,
                 "worker_per_cpu_s": events / cpu,
+                "worker_cpu_s": cpu,
+                "postgres_cpu_s": servers["postgres"],
+                "kafka_cpu_s": servers["kafka"],
                 "worker_seconds_to_lag0": drain.last - drain.first,
                 "worker_first_batch_left_out": drain.before,
                 "worker_messages_incl_rollup": messages,
@@ -241,7 +247,9 @@ def run(events: int = 30_000, units: int = 500) -> Result:
 
 if __name__ == "__main__":
     p = parser(__doc__)
-    p.add_argument("--events", type=int, default=30_000, help="observations to preload (the issue's full run: 1M)")
+    p.add_argument(
+        "--events", type=int, default=300_000, help="observations to preload (above a batch; the full run: 1,000,000)"
+    )
     p.add_argument("--units", type=int, default=500)
     args = p.parse_args()
     emit(run(args.events, args.units), args.json)

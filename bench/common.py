@@ -109,6 +109,19 @@ class Stack:
     bootstrap: str
     database_url: str
     kafka_pid: int
+    database_pid: int
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds so far of the PostgreSQL server (with its processes, ended ones included) and the broker."""
+        import psutil
+
+        def used(process: psutil.Process) -> float:
+            times = process.cpu_times()
+            return float(times.user + times.system + times.children_user + times.children_system)
+
+        server = psutil.Process(self.database_pid)
+        postgres = used(server) + sum(used(child) for child in server.children(recursive=True))
+        return {"postgres": postgres, "kafka": used(psutil.Process(self.kafka_pid))}
 
     def restart_kafka(self) -> float:
         """Stop the broker (SIGTERM) and start it again on the same port; return the seconds it was away."""
@@ -171,7 +184,7 @@ def stack(kafka: bool = True) -> Iterator[Stack]:
         break
     try:
         migrate(status.database_url)
-        yield Stack(local, status.kafka_bootstrap, status.database_url, status.kafka_pid or 0)
+        yield Stack(local, status.kafka_bootstrap, status.database_url, status.kafka_pid or 0, status.database_pid or 0)
     finally:
         local.down(purge=True)
         shutil.rmtree(local.home, ignore_errors=True)
@@ -420,6 +433,11 @@ class Drain:
 
     def rate(self, events: int) -> float:
         """Events/s between the two times: the events of the first batch are left out with its time."""
+        if self.before >= events:
+            raise ValueError(
+                f"the worker's first batch took all {events:,} events, so no rate can be measured after it:"
+                " give more events than a batch holds (QNDTI_WORKER_BATCH_SIZE, 50,000 by default)"
+            )
         return (events - self.before) / (self.last - self.first)
 
 
