@@ -10,14 +10,12 @@ transaction (:func:`streams.store.store_deltas`); one another worker counted mea
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from streams.errors import AlreadyCounted, OffsetMoved
-from streams.rows import Row
-from streams.sink import Connection, SinkMode, write_in
+from streams.sink import Connection, SinkMode, TableParams, write_params
 from streams.state import Counted
 from streams.store import store_deltas
 
@@ -48,22 +46,23 @@ class Checkpoint:
     group: str
     starts: Mapping[Partition, int | None]
     ends: Mapping[Partition, int]
-    rows: Sequence[Row] = field(default_factory=list)
+    params: TableParams = field(default_factory=list)
+    """The batch's rows, made ready to write (:func:`streams.sink.table_params`) before the commit starts."""
     deltas: Mapping[str, tuple[str, Counted]] = field(default_factory=dict)
 
-    async def commit(self, conn: Connection, bucket: dt.timedelta, mode: SinkMode) -> int:
+    async def commit(self, conn: Connection, mode: SinkMode) -> int:
         """Write the rows and advance the offsets in one transaction of their own; return the rows sent."""
         async with conn.transaction():
-            return await self.write(conn, bucket, mode)
+            return await self.write(conn, mode)
 
-    async def write(self, conn: Connection, bucket: dt.timedelta, mode: SinkMode) -> int:
+    async def write(self, conn: Connection, mode: SinkMode) -> int:
         """Advance the offsets, write the rows and the delta figures inside the caller's transaction.
 
         Returns the rows sent.
         """
         for tp, end in self.ends.items():
             await _advance(conn, self.group, tp, self.starts.get(tp), end)
-        written = await write_in(conn, self.rows, bucket, mode)
+        written = await write_params(conn, self.params, mode)
         taken = await store_deltas(conn, self.deltas)
         if taken != len(self.deltas):
             raise AlreadyCounted(f"{len(self.deltas) - taken} delta figures were counted by another worker")

@@ -10,7 +10,7 @@ owns the transaction (the worker's checkpoint commits a batch's rows with its of
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
 import psycopg
@@ -18,11 +18,14 @@ import psycopg
 from streams.rows import Row
 from streams.tables import TABLES, Params, Table, bucket_of
 
-__all__ = ["Connection", "SinkMode", "bucket_of", "prepare", "write_in"]
+__all__ = ["Connection", "SinkMode", "TableParams", "bucket_of", "prepare", "table_params", "write_in", "write_params"]
 
 SinkMode = Literal["copy", "plain"]
 Connection = psycopg.AsyncConnection[tuple[object, ...]]
 """The async connection type the sink, the state store and the commit step write through."""
+
+TableParams = list[tuple[Table, list[Params]]]
+"""Rows made ready to write: per table, the parameters of the newest version of each key."""
 
 
 async def _create_stages(conn: Connection) -> None:
@@ -44,21 +47,27 @@ async def prepare(conn: Connection, mode: SinkMode) -> None:
         conn.prepare_threshold = None
 
 
+def table_params(rows: Iterable[Row], bucket: dt.timedelta) -> TableParams:
+    """Rows of any types grouped by table, as parameters: only the newest version of each key is kept."""
+    groups: dict[type[Row], list[Row]] = {}
+    for row in rows:
+        groups.setdefault(type(row), []).append(row)
+    return [(TABLES[kind], TABLES[kind].batch(group, bucket)) for kind, group in groups.items()]
+
+
+async def write_params(conn: Connection, params: TableParams, mode: SinkMode) -> int:
+    """Upsert what :func:`table_params` made, inside the caller's transaction; return the rows sent."""
+    for table, values in params:
+        await _send(conn, table, values, mode)
+    return sum(len(values) for _, values in params)
+
+
 async def write_in(conn: Connection, rows: Sequence[Row], bucket: dt.timedelta, mode: SinkMode) -> int:
     """Upsert rows of any types inside the caller's transaction; return the rows sent.
 
     Within the call only the newest version of each key is sent, so the count can be below ``len(rows)``.
     """
-    groups: dict[type[Row], list[Row]] = {}
-    for row in rows:
-        groups.setdefault(type(row), []).append(row)
-    sent = 0
-    for kind, group in groups.items():
-        table = TABLES[kind]
-        params = table.batch(group, bucket)
-        await _send(conn, table, params, mode)
-        sent += len(params)
-    return sent
+    return await write_params(conn, table_params(rows, bucket), mode)
 
 
 async def _send(conn: Connection, table: Table, params: list[Params], mode: SinkMode) -> None:

@@ -26,7 +26,7 @@ import random
 import signal
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import attrgetter
@@ -56,7 +56,7 @@ from streams.outputs import (
 from streams.processor import BatchProcessor, BatchResult, DeadLetter, Message
 from streams.records import alert_rows, dead_letter_row, scorecard_rows
 from streams.rows import Row, StateRow
-from streams.sink import Connection, SinkMode, prepare
+from streams.sink import Connection, SinkMode, TableParams, prepare, table_params
 from streams.staleness import partition_of, sweep
 from streams.state import Counted, UnitState, figure_of
 from streams.store import counted_figures, load_units, state_rows
@@ -108,6 +108,8 @@ class Prepared:
     result: BatchResult
     tasks: TaskBatch
     rows: list[Row]
+    params: TableParams
+    """The rows made ready to write, on this thread while the batch before commits."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,7 +296,7 @@ class Worker:
         rows = database_rows(self.catalog, result, store_observations=False)
         await send_all(self.producer, outgoing(self.config.topics, result))
         owned = {tp: start for tp, start in self.fetcher.positions.items() if start is not None}
-        await self._write(Checkpoint(self.config.group, owned, owned, rows))
+        await self._write(Checkpoint(self.config.group, owned, owned, self._params(rows)))
         for state in result.states.values():
             state.mark_written()
         self._sent_versions.clear()
@@ -316,7 +318,7 @@ class Worker:
         await send_all(self.producer, messages)
         self._stage("send", clock)
         # From the positions the batch before committed: the commit's compare-and-set starts there.
-        checkpoint = self._checkpoint(prepared.batch, prepared.rows, result.deltas)
+        checkpoint = self._checkpoint(prepared.batch, prepared.params, result.deltas)
         commit = self._commit_batch(prepared, checkpoint)
         if alone or self._after_refusal(prepared.batch):
             await commit
@@ -360,8 +362,9 @@ class Worker:
         for state in result.states.values():
             # The rows hold these changes now; if they are not committed, the states are dropped.
             state.mark_written()
+        params = self._params(rows)
         self._stage("process", clock)
-        return Prepared(batch, result, tasks, rows)
+        return Prepared(batch, result, tasks, rows, params)
 
     async def _commit_batch(self, prepared: Prepared, checkpoint: Checkpoint) -> None:
         """Commit a prepared batch with its offsets, then count it in the metrics."""
@@ -451,24 +454,27 @@ class Worker:
         letter = DeadLetter(message.key, message.value, "unstorable", detail, message)
         log.error("record %s refused by the database (%s): sent to the dead-letter topic", message.origin, detail)
         await send_all(self.producer, [dead_letter_message(self.config.topics, letter)])
-        await self._commit(self._checkpoint([message], [dead_letter_row(letter)]))
+        await self._commit(self._checkpoint([message], self._params([dead_letter_row(letter)])))
         self.metrics.dead_letters.labels("unstorable").inc()
 
+    def _params(self, rows: Iterable[Row]) -> TableParams:
+        return table_params(rows, self.config.bucket)
+
     def _checkpoint(
-        self, batch: Sequence[Message], rows: Sequence[Row], deltas: Mapping[str, tuple[str, Counted]] | None = None
+        self, batch: Sequence[Message], params: TableParams, deltas: Mapping[str, tuple[str, Counted]] | None = None
     ) -> Checkpoint:
-        """``rows`` and ``deltas`` with the offsets past ``batch``, from the positions the batch starts at."""
+        """``params`` and ``deltas`` with the offsets past ``batch``, from the positions the batch starts at."""
         ends: dict[Partition, int] = {}
         for m in batch:
             ends[(m.topic, m.partition)] = m.offset + 1
         starts = {tp: self.fetcher.positions[tp] for tp in ends}
-        return Checkpoint(self.config.group, starts, ends, rows, deltas or {})
+        return Checkpoint(self.config.group, starts, ends, params, deltas or {})
 
     async def _write(self, checkpoint: Checkpoint) -> int:
         """Commit ``checkpoint`` in one transaction, on the committer's thread; return the rows sent."""
-        bucket, mode = self.config.bucket, self.config.sink_mode
+        mode = self.config.sink_mode
         with self.metrics.sink_seconds.time():
-            written: int = await self.committer.run(lambda conn: checkpoint.commit(conn, bucket, mode))
+            written: int = await self.committer.run(lambda conn: checkpoint.commit(conn, mode))
         return written
 
     async def _commit(self, checkpoint: Checkpoint) -> int:
@@ -529,7 +535,7 @@ class Worker:
         await send_all(self.producer, (alert_message(self.config.topics, a) for a in swept.alerts))
         # Unchanged offsets, compare-and-set all the same: a worker that lost these partitions writes nothing.
         positions = {tp: start for tp, start in self.fetcher.positions.items() if tp[1] in owned and start is not None}
-        await self._write(Checkpoint(self.config.group, positions, positions, rows))
+        await self._write(Checkpoint(self.config.group, positions, positions, self._params(rows)))
         for state in swept.states.values():
             state.mark_written()
         for card in swept.scorecards:
@@ -554,7 +560,7 @@ class Worker:
         await send_all(self.producer, task_outgoing(self.config.topics, swept))
         # A partition with no stored offset gets one (its start): the compare-and-set guards this write too.
         ends = {tp: start if start is not None else 0 for tp, start in starts.items()}
-        await self._write(Checkpoint(self.config.group, starts, ends, task_rows(swept)))
+        await self._write(Checkpoint(self.config.group, starts, ends, self._params(task_rows(swept))))
         self.fetcher.committed(ends)
         self._record_tasks(swept)
         log.info("sweep: %d tasks evaluated, %d task alerts", len(tasks), len(swept.alerts))
