@@ -22,7 +22,7 @@ import time
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -251,9 +251,14 @@ def generated(source: Plausible, count: int, start: dt.datetime) -> list[Observa
     return [source.next(start + dt.timedelta(seconds=n // 50)) for n in range(count)]
 
 
+def pairs(observations: Iterable[Observation]) -> list[tuple[bytes, bytes]]:
+    """(key, value) pairs of encoded ``observations``, keyed by unit as the connectors key them."""
+    return [(o.unit.encode(), encode_observation(o)) for o in observations]
+
+
 def encoded(catalog: Catalog, count: int, seed: int = 11, start: dt.datetime = START) -> list[tuple[bytes, bytes]]:
     """(key, value) pairs of ``count`` encoded observations."""
-    return [(o.unit.encode(), encode_observation(o)) for o in observations(catalog, count, seed, start)]
+    return pairs(observations(catalog, count, seed, start))
 
 
 async def preload(bootstrap: str, topic: str, pairs: list[tuple[bytes, bytes]]) -> float:

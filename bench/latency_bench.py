@@ -39,6 +39,7 @@ from common import (
     generated,
     log,
     open_loop,
+    pairs,
     parser,
     preload,
     stack,
@@ -47,7 +48,7 @@ from common import (
     wait_drained,
 )
 
-from index_engine.observation import Observation, encode_observation
+from index_engine.observation import Observation
 
 PARTITIONS = 4
 DECODE = msgspec.json.Decoder(Observation)
@@ -66,7 +67,7 @@ def percentiles(values: list[float]) -> dict[str, float]:
     return {"p50": pick(0.50), "p99": pick(0.99), "max": ordered[-1], "n": len(ordered)}
 
 
-async def phase(bootstrap: str, topic: str, load: Plausible, rate: float, seconds: float, source: str) -> Any:
+async def phase(bootstrap: str, topic: str, events: Plausible, rate: float, seconds: float, source: str) -> Any:
     """Produce open-loop while a plain consumer measures Kafka's own latency.
 
     Returns (sent, Kafka's latencies, CPU seconds of this process: the load and the anchor's consumer).
@@ -82,7 +83,7 @@ async def phase(bootstrap: str, topic: str, load: Plausible, rate: float, second
         await consumer.position(part)
     latencies: list[float] = []
     cpu = cpu_seconds()
-    producing = asyncio.create_task(open_loop(bootstrap, topic, load, rate, seconds, source))
+    producing = asyncio.create_task(open_loop(bootstrap, topic, events, rate, seconds, source))
     try:
         deadline: float | None = None
         while deadline is None or time.monotonic() < deadline:
@@ -144,8 +145,7 @@ def run(seconds: float = 60.0, max_rate: float | None = None, calibrate: int = 3
                         dt.datetime.now(dt.UTC) - dt.timedelta(seconds=calibrate / 50 + 600),
                         dt.datetime(dt.datetime.now(dt.UTC).year, 1, 2, tzinfo=dt.UTC),
                     )
-                    pairs = [(o.unit.encode(), encode_observation(o)) for o in generated(events, calibrate, start)]
-                    asyncio.run(preload(s.bootstrap, topics.observations, pairs))
+                    asyncio.run(preload(s.bootstrap, topics.observations, pairs(generated(events, calibrate, start))))
                     worker.start()
                     max_rate = wait_drained(worker, s.bootstrap, topics, calibrate, timeout=3600).rate(calibrate)
                     consumed = calibrate

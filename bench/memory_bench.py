@@ -33,6 +33,7 @@ from common import (
     generated,
     log,
     open_loop,
+    pairs,
     parser,
     preload,
     stack,
@@ -40,7 +41,7 @@ from common import (
     wait_drained,
 )
 
-from index_engine.observation import Observation, encode_observation
+from index_engine.observation import Observation
 
 MB = 1024 * 1024
 
@@ -51,18 +52,18 @@ def run(events: int = 10_000, minutes: float = 1.0, rate: float = 200.0, units: 
     try:
         catalog = synthetic_catalog(units, home / "catalog")
         load = Plausible(catalog, START.date())
-        pairs = [(o.unit.encode(), encode_observation(o)) for o in generated(load, 5 * events, START)]
+        encoded = pairs(generated(load, 5 * events, START))
         with stack() as s:
             prefix = f"bench{uuid.uuid4().hex[:6]}"
             topics = create_topics(s.bootstrap, prefix)
-            asyncio.run(preload(s.bootstrap, topics.observations, pairs[:events]))
+            asyncio.run(preload(s.bootstrap, topics.observations, encoded[:events]))
             worker = Worker.make(s, s.fresh_database(), prefix, home, home / "catalog").start()
             try:
                 log(f"worker drains {events:,} events")
                 wait_drained(worker, s.bootstrap, topics, events, timeout=3600)
                 rss_n = worker.rss()
                 log(f"worker drains {4 * events:,} more")
-                asyncio.run(preload(s.bootstrap, topics.observations, pairs[events:]))
+                asyncio.run(preload(s.bootstrap, topics.observations, encoded[events:]))
                 wait_drained(worker, s.bootstrap, topics, 5 * events, timeout=3600)
                 rss_5n = worker.rss()
                 samples: list[int] = []
@@ -130,16 +131,16 @@ def one_unit(events: int = 1_000_000, unit: str = "HALONG") -> Result:
     ]
     stream = fresh + rng.sample(fresh, events // 50)
     rng.shuffle(stream)
-    pairs = [(o.unit.encode(), encode_observation(o)) for o in stream]
+    deltas = pairs(stream)
     del fresh, stream
-    tenth = len(pairs) // 10
+    tenth = len(deltas) // 10
     home = Path(tempfile.mkdtemp(prefix="qndti-bench-one-unit-"))
     try:
         with stack() as s:
             prefix = f"bench{uuid.uuid4().hex[:6]}"
             topics = create_topics(s.bootstrap, prefix)
             database = s.fresh_database()
-            asyncio.run(preload(s.bootstrap, topics.observations, pairs[:tenth]))
+            asyncio.run(preload(s.bootstrap, topics.observations, deltas[:tenth]))
             worker = Worker.make(s, database, prefix, home, None).start()
             try:
                 log(f"worker drains {tenth:,} deltas")
@@ -147,9 +148,9 @@ def one_unit(events: int = 1_000_000, unit: str = "HALONG") -> Result:
                 rss_tenth = worker.rss()
                 with psycopg.connect(database) as conn:
                     state_tenth = conn.execute(STATE_BYTES, {"u": unit}).fetchone()[0]  # type: ignore[index]
-                log(f"worker drains {len(pairs) - tenth:,} more")
-                asyncio.run(preload(s.bootstrap, topics.observations, pairs[tenth:]))
-                drain = wait_drained(worker, s.bootstrap, topics, len(pairs), timeout=3600)
+                log(f"worker drains {len(deltas) - tenth:,} more")
+                asyncio.run(preload(s.bootstrap, topics.observations, deltas[tenth:]))
+                drain = wait_drained(worker, s.bootstrap, topics, len(deltas), timeout=3600)
                 rss_end = worker.rss()
                 with psycopg.connect(database) as conn:
                     state_end = conn.execute(STATE_BYTES, {"u": unit}).fetchone()[0]  # type: ignore[index]
@@ -164,7 +165,7 @@ def one_unit(events: int = 1_000_000, unit: str = "HALONG") -> Result:
         return Result(
             name="memory-one-unit",
             value=rss_end / MB,
-            unit=f"MB RSS after {len(pairs):,} deltas to one unit",
+            unit=f"MB RSS after {len(deltas):,} deltas to one unit",
             anchor=f"RSS after {tenth:,}",
             anchor_value=rss_tenth / MB,
             goal="flat: RSS and stored state end / after a tenth <= 1.1; total = unique ids",
@@ -175,7 +176,7 @@ def one_unit(events: int = 1_000_000, unit: str = "HALONG") -> Result:
                 "state_ratio": state_ratio,
                 "counted_total": sum(v for (v,) in counted),
                 "unique_ids": unique,
-                "drain_per_s": (len(pairs) - tenth) / (drain.last - drain.first),
+                "drain_per_s": (len(deltas) - tenth) / (drain.last - drain.first),
             },
         )
     finally:
