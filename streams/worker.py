@@ -107,9 +107,10 @@ class Prepared:
     batch: Sequence[Message]
     result: BatchResult
     tasks: TaskBatch
-    rows: list[Row]
     params: TableParams
-    """The rows made ready to write, on this thread while the batch before commits."""
+    """Its rows made ready to write, on this thread while the batch before commits."""
+    state_rows: int
+    """How many of its rows are state rows (for the metrics)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,7 +365,7 @@ class Worker:
             state.mark_written()
         params = self._params(rows)
         self._stage("process", clock)
-        return Prepared(batch, result, tasks, rows, params)
+        return Prepared(batch, result, tasks, params, sum(1 for r in rows if isinstance(r, StateRow)))
 
     async def _commit_batch(self, prepared: Prepared, checkpoint: Checkpoint) -> None:
         """Commit a prepared batch with its offsets, then count it in the metrics."""
@@ -372,7 +373,7 @@ class Worker:
         written = await self._commit(checkpoint)
         self._stage("commit", clock)
         clock = time.perf_counter()
-        self._record(prepared.batch, prepared.result, written, prepared.rows)
+        self._record(prepared.batch, prepared.result, written, prepared.state_rows)
         self._record_tasks(prepared.tasks)
         self._stage("metrics", clock)
 
@@ -628,7 +629,7 @@ class Worker:
         self.metrics.batch_stage.labels(stage).observe(now - since)
         return now
 
-    def _record(self, batch: Sequence[Message], result: BatchResult, written: int, rows: Sequence[Row]) -> None:
+    def _record(self, batch: Sequence[Message], result: BatchResult, written: int, state_rows: int) -> None:
         metrics = self.metrics
         topics = self.config.topics
         roles = {topics.rollup: "rollup", topics.task_reports: "task_reports"}
@@ -652,7 +653,7 @@ class Worker:
             metrics.observe_scorecard(card)
         metrics.batch_size.observe(len(batch))
         metrics.sink_rows.inc(written)
-        metrics.state_writes.inc(sum(1 for r in rows if isinstance(r, StateRow)))
+        metrics.state_writes.inc(state_rows)
         metrics.last_batch.set(time.time())
         if result.rows:
             newest = max(r.ts for r in result.rows)
