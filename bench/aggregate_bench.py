@@ -14,6 +14,15 @@ A synthetic catalog of 500 localities under QN (the bundled catalog plus generat
   worker's time goes.
 - **quixstreams** (if installed): the plain loop's aggregation as a Quix Streams ``update`` with RocksDB state.
 
+- **storage floor**: the same observations written straight to a fresh database through the worker's sink, 50,000
+  per transaction, each stored and each delta id recorded (``dti.observation`` and ``dti.delta_id``), nothing
+  else: what storing every observation costs PostgreSQL on its own.
+
+From these the bench prints ``ceiling_per_s``: events × CPU cores / (the plain loop's CPU seconds + the storage
+floor's PostgreSQL CPU seconds + the broker's CPU seconds during the worker's run). No worker that fetches with
+aiokafka, decodes and stores every observation can pass it on this machine, even with every core busy and no
+evaluation at all.
+
 Also state rows and all database rows per event (``qndti_worker_state_writes_total`` and ``qndti_sink_rows_total``
 over ``qndti_worker_messages_total``), and the CPU seconds the worker, the PostgreSQL server (all its processes)
 and the broker used from the worker's start to lag 0: where the machine's time goes.
@@ -25,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import shutil
 import tempfile
 import time
@@ -34,11 +44,13 @@ from typing import Any
 
 from common import (
     Result,
+    Stack,
     Worker,
     create_topics,
     emit,
     encoded,
     log,
+    observations,
     parser,
     preload,
     stack,
@@ -123,6 +135,38 @@ async def plain_loop(bootstrap: str, topic: str, catalog: Catalog, events: int, 
         await consumer.stop()
 
 
+async def store(url: str, batches: list[list[Observation]]) -> None:
+    """Write each batch's observations and delta ids through the worker's sink, one transaction per batch."""
+    import psycopg
+
+    from streams.sink import prepare, table_params, write_params
+    from streams.state import Counted, figure_of
+    from streams.store import store_deltas
+
+    async with await psycopg.AsyncConnection.connect(url) as conn:
+        await prepare(conn, "copy")
+        for batch in batches:
+            deltas = {
+                figure_of(o): (o.unit, Counted(o.revision, o.metric, period_of(o.ts), o.value))
+                for o in batch
+                if o.kind == "delta"
+            }
+            async with conn.transaction():
+                await write_params(conn, table_params(batch, dt.timedelta(hours=1)), "copy")
+                await store_deltas(conn, deltas)
+
+
+def storage_floor(s: Stack, catalog: Catalog, events: int, size: int = 50_000) -> dict[str, float]:
+    """Store the bench's observations and delta ids and nothing else; return rate and CPU figures."""
+    made = observations(catalog, events)
+    batches = [made[n : n + size] for n in range(0, events, size)]
+    url = s.fresh_database()
+    before, started = s.cpu_seconds()["postgres"], time.perf_counter()
+    asyncio.run(store(url, batches))
+    seconds = time.perf_counter() - started
+    return {"per_s": events / seconds, "postgres_cpu_s": s.cpu_seconds()["postgres"] - before}
+
+
 def quix(bootstrap: str, topic: str, catalog: Catalog, events: int, home: Path) -> dict[str, float] | None:
     """The plain aggregation as a Quix Streams app with RocksDB state; None when Quix Streams is not installed."""
     try:
@@ -204,9 +248,13 @@ def run(events: int = 300_000, units: int = 500) -> Result:
                 worker.stop()
             messages = sum(v for k, v in metrics.items() if k.startswith("qndti_worker_messages_total{"))
             writes = metrics.get("qndti_worker_state_writes_total", 0.0)
+            log("storage floor")
+            floor = storage_floor(s, catalog, events)
             log("quixstreams")
             quixed = quix(s.bootstrap, topics.observations, catalog, events, home)
         worker_rate = drain.rate(events)
+        cores = os.cpu_count() or 1
+        floor_cpu = events / plain["per_cpu_s"] + floor["postgres_cpu_s"] + servers["kafka"]
         figures.update(
             {
                 "worker_per_s": worker_rate,
@@ -223,6 +271,10 @@ def run(events: int = 300_000, units: int = 500) -> Result:
                 **stage_seconds(metrics),
                 "plain_per_s": plain["per_s"],
                 "plain_per_cpu_s": plain["per_cpu_s"],
+                "storage_floor_per_s": floor["per_s"],
+                "storage_floor_postgres_cpu_s": floor["postgres_cpu_s"],
+                "cores": cores,
+                "ceiling_per_s": events * cores / floor_cpu,
                 "processor_per_s": proc["per_s"],
                 "processor_per_cpu_s": proc["per_cpu_s"],
                 "quixstreams_per_s": quixed["per_s"] if quixed else "not installed",

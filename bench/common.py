@@ -116,7 +116,10 @@ class Stack:
         import psutil
 
         def used(process: psutil.Process) -> float:
-            times = process.cpu_times()
+            try:
+                times = process.cpu_times()
+            except psutil.NoSuchProcess:  # a backend that ended meanwhile: its parent counts it once reaped
+                return 0.0
             return float(times.user + times.system + times.children_user + times.children_system)
 
         server = psutil.Process(self.database_pid)
