@@ -94,3 +94,40 @@ def test_views_answer_with_the_documented_columns(database_url: str) -> None:
 def test_reader_role_reads_views_only_and_writer_cannot_drop(database_url: str) -> None:
     with psycopg.connect(database_url, autocommit=True) as conn:
         checks.check_roles(conn)
+
+
+REWRITTEN = (
+    "consumer_offset",
+    "state_unit",
+    "state_cell",
+    "state_contribution",
+    "state_indicator",
+    "indicator_value_current",
+    "indicator_status_current",
+    "unit_score_current",
+    "alert_current",
+)
+
+
+def test_tables_rewritten_per_batch_keep_room_for_the_next_version_on_the_page(database_url: str) -> None:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        options = dict(
+            conn.execute(
+                "SELECT c.relname, c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = 'dti' AND c.relname = ANY(%s)",
+                (list(REWRITTEN),),
+            ).fetchall()
+        )
+        assert {name: options.get(name) for name in REWRITTEN} == {name: ["fillfactor=50"] for name in REWRITTEN}
+        unit = f"T{uuid.uuid4().hex[:8]}"
+        conn.execute(
+            "INSERT INTO dti.state_cell (unit_code, metric_code, period, ts, value)"
+            " SELECT %s, 'm' || g, 2026, now(), 0 FROM generate_series(1, 2000) g",
+            (unit,),
+        )
+        pages = "SELECT metric_code, (ctid::text::point)[0] FROM dti.state_cell WHERE unit_code = %s"
+        before = dict(conn.execute(pages, (unit,)).fetchall())
+        assert len(set(before.values())) > 5  # several pages, each filled to its limit
+        conn.execute("UPDATE dti.state_cell SET value = value + 1 WHERE unit_code = %s", (unit,))
+        # Each new version went on its row's own page: nothing for the indexes to add.
+        assert dict(conn.execute(pages, (unit,)).fetchall()) == before
