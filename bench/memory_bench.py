@@ -6,8 +6,9 @@ RSS sampled every 5 s. Headline: RSS after 5N; anchor: RSS after N (ratio 1.0 = 
 unit, metric and year (no time windows), so it grows with units × metrics, not with events.
 
 With ``--one-unit``: one unit receives N event-level deltas (``fee.paid``, 2 % of them repeated ids), as a city's
-year of fee payments would; RSS and the unit's stored state (bytes of its ``dti.state_*`` rows) are read after a
-tenth and at the end (ratio 1.0 = flat), and the counted total is checked against the unique ids.
+year of fee payments would. All of them are preloaded, so the consumer's prefetch buffers are as full when the
+worker has consumed a tenth as later on; RSS and the unit's stored state (bytes of its ``dti.state_*`` rows) are
+read then and at the end (ratio 1.0 = flat), and the counted total is checked against the unique ids.
 
     python bench/memory_bench.py [--events N] [--minutes M] [--rate R] [--one-unit] [--json]
 """
@@ -19,6 +20,7 @@ import datetime as dt
 import random
 import shutil
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -32,6 +34,7 @@ from common import (
     emit,
     generated,
     log,
+    observed,
     open_loop,
     pairs,
     parser,
@@ -118,6 +121,15 @@ SELECT coalesce((SELECT sum(pg_column_size(c.*)) FROM dti.state_cell c WHERE uni
 """
 
 
+def wait_committed(worker: Worker, events: int, timeout: float) -> None:
+    """Wait until the worker has committed ``events`` observations (its message counter moves at each commit)."""
+    deadline = time.monotonic() + timeout
+    while observed(worker.metrics(MESSAGES)) < events:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the worker did not commit {events:,} observations in {timeout:.0f} s")
+        time.sleep(0.2)
+
+
 def one_unit(events: int = 1_000_000, unit: str = "HALONG") -> Result:
     """RSS and stored state of one unit after a tenth and after all of ``events`` deltas (2 % repeated ids)."""
     import psycopg
@@ -140,16 +152,15 @@ def one_unit(events: int = 1_000_000, unit: str = "HALONG") -> Result:
             prefix = f"bench{uuid.uuid4().hex[:6]}"
             topics = create_topics(s.bootstrap, prefix)
             database = s.fresh_database()
-            asyncio.run(preload(s.bootstrap, topics.observations, deltas[:tenth]))
+            asyncio.run(preload(s.bootstrap, topics.observations, deltas))
             worker = Worker.make(s, database, prefix, home, None).start()
             try:
-                log(f"worker drains {tenth:,} deltas")
-                wait_drained(worker, s.bootstrap, topics, tenth, timeout=3600)
+                log(f"worker commits {tenth:,} deltas")
+                wait_committed(worker, tenth, timeout=3600)
                 rss_tenth = worker.rss()
                 with psycopg.connect(database) as conn:
                     state_tenth = conn.execute(STATE_BYTES, {"u": unit}).fetchone()[0]  # type: ignore[index]
-                log(f"worker drains {len(deltas) - tenth:,} more")
-                asyncio.run(preload(s.bootstrap, topics.observations, deltas[tenth:]))
+                log(f"worker drains the other {len(deltas) - tenth:,}")
                 drain = wait_drained(worker, s.bootstrap, topics, len(deltas), timeout=3600)
                 rss_end = worker.rss()
                 with psycopg.connect(database) as conn:
@@ -176,7 +187,7 @@ def one_unit(events: int = 1_000_000, unit: str = "HALONG") -> Result:
                 "state_ratio": state_ratio,
                 "counted_total": sum(v for (v,) in counted),
                 "unique_ids": unique,
-                "drain_per_s": (len(deltas) - tenth) / (drain.last - drain.first),
+                "drain_per_s": drain.rate(len(deltas)),
             },
         )
     finally:
