@@ -13,7 +13,6 @@ A synthetic catalog of 500 localities under QN (the bundled catalog plus generat
 - **processor**: the same ``getmany`` loop feeding the worker's own ``BatchProcessor`` (no database): where the
   worker's time goes.
 - **quixstreams** (if installed): the plain loop's aggregation as a Quix Streams ``update`` with RocksDB state.
-
 - **storage floor**: the same observations written straight to a fresh database through the worker's sink, 50,000
   per transaction, each stored and each delta id recorded (``dti.observation`` and ``dti.delta_id``), nothing
   else: what storing every observation costs PostgreSQL on its own.
