@@ -35,7 +35,8 @@ class Fetcher(ConsumerRebalanceListener):  # type: ignore[misc]
     """Fetches batches and keeps, per assigned partition, the stored next offset the next batch starts from.
 
     Args:
-        consumer: A consumer of the worker group, not yet subscribed (auto-commit off).
+        consumer: A consumer of the worker group, not yet subscribed (auto-commit off, ``auto_offset_reset`` set
+            to ``"earliest"``).
         load_offsets: Reads stored offsets from the database (its own connection).
         on_change: Awaited when the assignment changes, before positions are dropped or read: the worker lets its
             batch in flight commit and drops its cached unit states.
@@ -86,10 +87,11 @@ class Fetcher(ConsumerRebalanceListener):  # type: ignore[misc]
             if tp not in owned:
                 continue
             offset = stored.get(tp)
-            if offset is None:
-                await self.consumer.seek_to_beginning(TopicPartition(*tp))
-            else:
-                self.consumer.seek(TopicPartition(*tp), offset)
+            # Offset 0 rather than seek_to_beginning, which waits for the broker (up to its request timeout, per
+            # partition) while the rebalance that called it holds up the group's heartbeats: a broker that went
+            # away then kept the worker out of its group for good. Below the log's start the consumer's
+            # ``auto_offset_reset="earliest"`` moves on to the first record kept.
+            self.consumer.seek(TopicPartition(*tp), 0 if offset is None else offset)
             self.positions[tp] = offset
         log.info("positions from the database: %s", {label(tp): stored.get(tp) for tp in sorted(partitions)})
 
