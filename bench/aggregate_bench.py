@@ -134,36 +134,39 @@ async def plain_loop(bootstrap: str, topic: str, catalog: Catalog, events: int, 
         await consumer.stop()
 
 
-async def store(url: str, batches: list[list[Observation]]) -> None:
-    """Write each batch's observations and delta ids through the worker's sink, one transaction per batch."""
+async def store(s: Stack, url: str, batches: list[list[Observation]]) -> tuple[float, float]:
+    """Commit each batch's observations and delta ids as the worker's checkpoint does, one transaction per batch.
+
+    Returns the seconds and the server's CPU seconds, both read while the connection is open: a backend that has
+    ended is counted only once the server has reaped it.
+    """
     import psycopg
 
-    from streams.sink import prepare, table_params, write_params
+    from streams.checkpoint import Checkpoint
+    from streams.sink import prepare, table_params
     from streams.state import Counted, figure_of
-    from streams.store import store_deltas
 
     async with await psycopg.AsyncConnection.connect(url) as conn:
         await prepare(conn, "copy")
+        before, started = s.cpu_seconds()["postgres"], time.perf_counter()
         for batch in batches:
             deltas = {
                 figure_of(o): (o.unit, Counted(o.revision, o.metric, period_of(o.ts), o.value))
                 for o in batch
                 if o.kind == "delta"
             }
-            async with conn.transaction():
-                await write_params(conn, table_params(batch, dt.timedelta(hours=1)), "copy")
-                await store_deltas(conn, deltas)
+            # No offsets: only the rows and the delta figures, through the worker's own commit.
+            params = table_params(batch, dt.timedelta(hours=1))
+            await Checkpoint("storage-floor", {}, {}, params, deltas).commit(conn, "copy")
+        return time.perf_counter() - started, s.cpu_seconds()["postgres"] - before
 
 
 def storage_floor(s: Stack, catalog: Catalog, events: int, size: int = 50_000) -> dict[str, float]:
     """Store the bench's observations and delta ids and nothing else; return rate and CPU figures."""
     made = observations(catalog, events)
     batches = [made[n : n + size] for n in range(0, events, size)]
-    url = s.fresh_database()
-    before, started = s.cpu_seconds()["postgres"], time.perf_counter()
-    asyncio.run(store(url, batches))
-    seconds = time.perf_counter() - started
-    return {"per_s": events / seconds, "postgres_cpu_s": s.cpu_seconds()["postgres"] - before}
+    seconds, postgres = asyncio.run(store(s, s.fresh_database(), batches))
+    return {"per_s": events / seconds, "postgres_cpu_s": postgres}
 
 
 def quix(bootstrap: str, topic: str, catalog: Catalog, events: int, home: Path) -> dict[str, float] | None:
