@@ -12,7 +12,10 @@ are produced on a fixed schedule for ``--seconds``. Two latencies per event:
 The load continues the preloaded events' series (:class:`common.Plausible`: none is quarantined; the count is
 printed). Per phase it prints the worker's batches, their mean size and the database rows per event (live
 batches are smaller than preloaded ones, and smaller batches write more rows per event), and the CPU seconds the
-load and the anchor's consumer took in this process.
+load and the anchor's consumer took in this process. For the phases and for the calibration (from the worker's
+first batch on) it prints what an event cost: CPU microseconds of the worker, PostgreSQL and the broker, the
+wall microseconds of each batch stage, and ``cpu_bound_<phase>_per_s``, the rate at which those costs alone
+would keep every core of the machine busy (the bench's own load generator left out).
 
     python bench/latency_bench.py [--seconds S] [--max-rate R] [--calibrate N] [--json]
 """
@@ -21,6 +24,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import re
 import shutil
 import tempfile
 import time
@@ -31,13 +36,16 @@ from typing import Any
 import msgspec
 from common import (
     Plausible,
+    MESSAGES,
     Result,
+    Stack,
     Worker,
     cpu_seconds,
     create_topics,
     emit,
     generated,
     log,
+    observed,
     open_loop,
     pairs,
     parser,
@@ -55,7 +63,8 @@ DECODE = msgspec.json.Decoder(Observation)
 OUTCOMES = "qndti_worker_observations_total"
 QUARANTINED = 'qndti_worker_observations_total{outcome="quarantined"}'
 BATCHES, MESSAGES_IN, ROWS = "qndti_worker_batch_messages_count", "qndti_worker_batch_messages_sum", "qndti_sink_rows_total"
-PHASE = (BATCHES, MESSAGES_IN, ROWS)
+STAGES = "qndti_worker_batch_stage_seconds_sum"
+PHASE = (BATCHES, MESSAGES_IN, ROWS, STAGES, MESSAGES)
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -103,14 +112,42 @@ async def phase(bootstrap: str, topic: str, events: Plausible, rate: float, seco
         await consumer.stop()
 
 
+def reading(worker: Worker, s: Stack) -> dict[str, float]:
+    """The worker's batch metrics and the CPU seconds of the worker, PostgreSQL and the broker, now."""
+    return {**worker.metrics(*PHASE), "cpu worker": worker.cpu_seconds(), **{f"cpu {k}": v for k, v in s.cpu_seconds().items()}}
+
+
+def started(worker: Worker, timeout: float = 60.0) -> Worker:
+    """``worker`` once it answers on /metrics: its start (imports, catalog) is left out of what follows."""
+    deadline = time.monotonic() + timeout
+    while not worker.metrics(MESSAGES) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return worker
+
+
 def batches(source: str, before: dict[str, float], after: dict[str, float], events: int) -> dict[str, float]:
-    """The worker's batches of a phase: how many, their mean size and the database rows written per event."""
-    done = {name: after.get(name, 0.0) - before.get(name, 0.0) for name in (BATCHES, MESSAGES_IN, ROWS)}
-    return {
+    """The worker's batches of a phase and what an event cost in it.
+
+    How many batches, their mean size, the database rows written per event; the CPU microseconds per event of the
+    worker, PostgreSQL and the broker, and of the worker's batch stages (wall time: the commit overlaps the next
+    batch); and ``cpu_bound_per_s``, the rate at which those CPU costs alone would keep every core busy.
+    """
+    done = {name: after.get(name, 0.0) - before.get(name, 0.0) for name in after}
+    figures = {
         f"batches_{source}": done[BATCHES],
         f"batch_mean_{source}": done[MESSAGES_IN] / (done[BATCHES] or 1),
         f"rows_per_event_{source}": done[ROWS] / (events or 1),
     }
+    micro = 1e6 / (events or 1)
+    for name in ("worker", "postgres", "kafka"):
+        figures[f"cpu_us_per_event_{source}_{name}"] = done[f"cpu {name}"] * micro
+    spent = sum(done[f"cpu {name}"] for name in ("worker", "postgres", "kafka"))
+    figures[f"cpu_bound_{source}_per_s"] = events * (os.cpu_count() or 1) / spent if spent else float("nan")
+    stage = re.compile(rf'^{STAGES}\{{stage="(\w+)"\}}$')
+    for name, value in done.items():
+        if match := stage.match(name):
+            figures[f"stage_us_per_event_{source}_{match.group(1)}"] = value * micro
+    return figures
 
 
 def worker_latencies(url: str, source: str) -> list[float]:
@@ -146,10 +183,12 @@ def run(seconds: float = 60.0, max_rate: float | None = None, calibrate: int = 3
                         dt.datetime(dt.datetime.now(dt.UTC).year, 1, 2, tzinfo=dt.UTC),
                     )
                     asyncio.run(preload(s.bootstrap, topics.observations, pairs(generated(events, calibrate, start))))
-                    worker.start()
+                    before = reading(started(worker.start()), s)
                     max_rate = wait_drained(worker, s.bootstrap, topics, calibrate, timeout=3600).rate(calibrate)
                     consumed = calibrate
                     details["max_rate_measured"] = max_rate
+                    after = reading(worker, s)
+                    details.update(batches("calibrate", before, after, int(observed(after) - observed(before))))
                 else:
                     worker.start()
                     details["max_rate_given"] = max_rate
@@ -157,11 +196,11 @@ def run(seconds: float = 60.0, max_rate: float | None = None, calibrate: int = 3
                     rate = load * max_rate
                     source = f"lat{int(load * 100)}"
                     log(f"{int(load * 100)}% load: {rate:,.0f} events/s for {seconds:.0f} s")
-                    before = worker.metrics(*PHASE)
+                    before = reading(worker, s)
                     sent, kafka, cpu = asyncio.run(phase(s.bootstrap, topics.observations, events, rate, seconds, source))
                     consumed += sent
                     wait_drained(worker, s.bootstrap, topics, consumed, timeout=600)
-                    details.update(batches(source, before, worker.metrics(*PHASE), sent))
+                    details.update(batches(source, before, reading(worker, s), sent))
                     ours = percentiles(worker_latencies(url, source))
                     theirs = percentiles(kafka)
                     for key, value in ours.items():
