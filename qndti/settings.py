@@ -126,6 +126,11 @@ class Settings(BaseSettings):
     worker_retry_budget: float = Field(
         120.0, gt=0, description="Seconds of database or broker errors a worker rides out before it exits (code 1)."
     )
+    worker_database_timeout: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds a worker's database read or batch commit may take before it counts as an error.",
+    )
     store_observations: bool = Field(True, description="Keep every accepted observation in dti.observation.")
     catalog_root: Path | None = Field(None, description="Folder of catalog versions; default: the bundled catalogs.")
     catalog_version: str | None = Field(None, description="Catalog version to load; default: the current one.")

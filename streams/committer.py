@@ -7,6 +7,11 @@ loop: each statement goes out as soon as the one before answers, and the Python 
 interpreter with the worker's (the interpreter switches threads every few milliseconds).
 
 Only the committer touches its connection; what a write is given (rows, offsets) is not changed afterwards.
+
+Every write, and every read the worker makes, is bounded in time (:func:`within`): a database that stops
+answering without closing its connections (a frozen server, a network that drops packets) fails the step with
+:class:`TimeoutError`, one of the transient errors the worker retries within its budget, instead of holding the
+worker forever.
 """
 
 from __future__ import annotations
@@ -39,9 +44,13 @@ class Committer:
         self._thread = threading.Thread(target=self._loop.run_forever, name="qndti-commit", daemon=True)
         self._thread.start()
 
-    async def run(self, step: Callable[[Connection], Awaitable[T]]) -> T:
-        """Run ``step`` with the writer connection on the committer's thread and return what it returns."""
-        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._with_connection(step), self._loop))
+    async def run(self, step: Callable[[Connection], Awaitable[T]], timeout: float) -> T:
+        """Run ``step`` with the writer connection on the committer's thread and return what it returns.
+
+        Opening the connection and the step together get ``timeout`` seconds (see :func:`within`).
+        """
+        write = within(timeout, self._with_connection(step))
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(write, self._loop))
 
     async def drop(self) -> None:
         """Close the writer connection (after an error: the next write opens a new one)."""
@@ -62,6 +71,19 @@ class Committer:
     async def _close_connection(self) -> None:
         conn, self._conn = self._conn, None
         await close_quietly(conn)
+
+
+async def within(seconds: float, work: Awaitable[T]) -> T:
+    """Await ``work`` for at most ``seconds``; past that it is cancelled and :class:`TimeoutError` raised.
+
+    psycopg answers the cancellation by asking the server to cancel the statement, for a few seconds at most with
+    the libpq of its binary package (17 or later, which bounds that request too), so the error comes a little
+    after ``seconds`` when the server does not answer at all.
+    """
+    try:
+        return await asyncio.wait_for(work, seconds)
+    except TimeoutError as exc:
+        raise TimeoutError(f"the database did not answer within {seconds:g} s") from exc
 
 
 async def close_quietly(conn: Connection | None) -> None:

@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, 
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import attrgetter
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import psycopg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -40,7 +40,7 @@ from prometheus_client import CollectorRegistry
 from index_engine.catalog import Catalog
 from index_engine.observation import Observation
 from streams.checkpoint import Checkpoint, Partition, stored_offsets
-from streams.committer import Committer, close_quietly
+from streams.committer import Committer, close_quietly, within
 from streams.errors import CommitConflict, WorkerStuck
 from streams.fetch import Fetcher
 from streams.metrics import WorkerMetrics
@@ -67,6 +67,7 @@ from streams.web import Health, serve, web_app
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 
 TRANSIENT: Final = (psycopg.OperationalError, KafkaError, OSError)
 """Errors worth trying again: the database or the broker is unreachable or restarting."""
@@ -96,6 +97,8 @@ class WorkerConfig:
     store_observations: bool = True
     retry_budget: float = 120.0
     """Seconds of consecutive database or broker errors before the worker gives up and exits non-zero."""
+    database_timeout: float = 60.0
+    """Seconds a database read or a batch's commit may take before it counts as a transient error."""
     kafka_options: Mapping[str, Any] = field(default_factory=dict)
     """Keyword arguments of every aiokafka client (security settings; ``bootstrap_servers`` wins over the above)."""
 
@@ -288,7 +291,7 @@ class Worker:
         if not await self._settle():
             return False
         units = list(self._sent_versions)
-        await self._load(await self._reader(), units)
+        await self._read(lambda conn: self._load(conn, units))
         for unit in units:
             state = self.states[unit]
             state.version = max(state.version, self._sent_versions[unit]) + 1
@@ -346,14 +349,11 @@ class Worker:
         units = {_unit_of(m, item) for m, item in decoded if not isinstance(item, DeadLetter)}
         if (reports or any(u not in self.states for u in units)) and not await self._settle():
             return None
-        reader = await self._reader()
-        tasks = await self._task_reports(reader, reports, now)
-        await self._load(reader, units)
+        deltas = [figure_of(o) for _, o in decoded if isinstance(o, Observation) and o.kind == "delta"]
+        tasks, counted = await self._read(lambda conn: self._read_for_batch(conn, reports, units, deltas, now))
         for unit, floor in self._sent_versions.items():
             if unit in self.states:
                 self.states[unit].version = max(self.states[unit].version, floor)
-        deltas = [figure_of(o) for _, o in decoded if isinstance(o, Observation) and o.kind == "delta"]
-        counted = await counted_figures(reader, deltas)
         if self._in_flight is not None:
             # Counted by the batch in flight: stored when it commits, and this batch commits only after it.
             counted.update((figure, c) for figure, (_, c) in self._in_flight.checkpoint.deltas.items())
@@ -366,6 +366,19 @@ class Worker:
         params = self._params(rows)
         self._stage("process", clock)
         return Prepared(batch, result, tasks, params, sum(1 for r in rows if isinstance(r, StateRow)))
+
+    async def _read_for_batch(
+        self,
+        conn: Connection,
+        reports: Sequence[Message],
+        units: Collection[str],
+        deltas: Collection[str],
+        now: dt.datetime,
+    ) -> tuple[TaskBatch, dict[str, Counted]]:
+        """What a batch reads before it is applied: its task reports applied, its units' states, its counted deltas."""
+        tasks = await self._task_reports(conn, reports, now)
+        await self._load(conn, units)
+        return tasks, await counted_figures(conn, deltas)
 
     async def _commit_batch(self, prepared: Prepared, checkpoint: Checkpoint) -> None:
         """Commit a prepared batch with its offsets, then count it in the metrics."""
@@ -475,7 +488,9 @@ class Worker:
         """Commit ``checkpoint`` in one transaction, on the committer's thread; return the rows sent."""
         mode = self.config.sink_mode
         with self.metrics.sink_seconds.time():
-            written: int = await self.committer.run(lambda conn: checkpoint.commit(conn, mode))
+            written: int = await self.committer.run(
+                lambda conn: checkpoint.commit(conn, mode), self.config.database_timeout
+            )
         return written
 
     async def _commit(self, checkpoint: Checkpoint) -> int:
@@ -520,11 +535,7 @@ class Worker:
         }
         if not owned:
             return
-        conn = await self._reader()
-        async with conn.cursor() as cur:
-            await cur.execute("SELECT unit_code FROM dti.state_unit")
-            units = [str(u) for (u,) in await cur.fetchall() if partition_of(str(u), self.config.partitions) in owned]
-        await self._load(conn, units)
+        units = await self._read(lambda conn: self._load_owned(conn, owned))
         swept = sweep(self.catalog, [(u, self.states[u]) for u in units], dt.datetime.now(dt.UTC))
         rows: list[Row] = []
         for card in swept.scorecards:
@@ -543,6 +554,14 @@ class Worker:
             self.metrics.observe_scorecard(card)
         log.info("sweep: %d units evaluated, %d alerts", len(swept.scorecards), len(swept.alerts))
 
+    async def _load_owned(self, conn: Connection, owned: Collection[int]) -> list[str]:
+        """Load every stored unit of the observation partitions in ``owned``; return their codes."""
+        async with conn.cursor() as cur:
+            await cur.execute("SELECT unit_code FROM dti.state_unit")
+            units = [str(u) for (u,) in await cur.fetchall() if partition_of(str(u), self.config.partitions) in owned]
+        await self._load(conn, units)
+        return units
+
     async def _sweep_tasks(self) -> None:
         """Evaluate the tasks of this worker's task-report partitions, reported on or not."""
         topic = self.config.topics.task_reports
@@ -557,7 +576,8 @@ class Worker:
             if partition_of(task.code, self.config.partitions) in owned
         ]
         now = dt.datetime.now(dt.UTC)
-        swept = sweep_tasks(self.catalog, tasks, await load_tasks(await self._reader(), [t.code for t in tasks]), now)
+        stored = await self._read(lambda conn: load_tasks(conn, [t.code for t in tasks]))
+        swept = sweep_tasks(self.catalog, tasks, stored, now)
         await send_all(self.producer, task_outgoing(self.config.topics, swept))
         # A partition with no stored offset gets one (its start): the compare-and-set guards this write too.
         ends = {tp: start if start is not None else 0 for tp, start in starts.items()}
@@ -580,6 +600,14 @@ class Worker:
         await prepare(conn, self.config.sink_mode)
         return conn
 
+    async def _read(self, query: Callable[[Connection], Awaitable[T]]) -> T:
+        """Run ``query`` on the reader connection within the database timeout."""
+
+        async def run() -> T:
+            return await query(await self._reader())
+
+        return await within(self.config.database_timeout, run())
+
     async def _reader(self) -> Connection:
         if self._reader_conn is None or self._reader_conn.closed:
             self._reader_conn = await self._connect()
@@ -594,7 +622,7 @@ class Worker:
     async def _stored_offsets(self, partitions: Collection[Partition]) -> dict[Partition, int]:
         async def read() -> dict[Partition, int]:
             async with await self._connect() as conn:
-                return await stored_offsets(conn, self.config.group, partitions)
+                return await within(self.config.database_timeout, stored_offsets(conn, self.config.group, partitions))
 
         found: dict[Partition, int] = await self._retrying("read stored offsets", read)
         return found

@@ -39,6 +39,7 @@ def run(
         batch_wait=config.worker_batch_within,
         stale_interval=config.worker_stale_interval,
         retry_budget=config.worker_retry_budget,
+        database_timeout=config.worker_database_timeout,
         session_timeout=config.worker_session_timeout,
         kafka_options=config.kafka_client_options(),
     )

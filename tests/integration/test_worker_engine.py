@@ -1,8 +1,9 @@
 """The worker's commit protocol on the real stack, with the faults it is built for.
 
 A paused worker cannot commit over another, a record the database refuses is dead-lettered without its
-neighbours, a 30-second database outage under load is ridden out exactly, and one unit's year of event-level
-deltas keeps its state and the worker's memory flat.
+neighbours, a 30-second database outage under load is ridden out exactly, a database that stops answering ends
+the worker with an error instead of a silent hang, and one unit's year of event-level deltas keeps its state and
+the worker's memory flat.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+import psutil
 import psycopg
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -268,6 +270,41 @@ def test_a_30_second_database_outage_under_load_is_ridden_out_exactly(
         wait_until(lambda: health(worker) == 200, 30, "/healthz ok again")
         assert worker.starts == 1
         assert worker.alive()
+    finally:
+        server.stop()
+
+
+def test_a_database_that_stops_answering_ends_the_worker_with_an_error_not_a_silent_hang(
+    stack: StackInfo, topics: Topics, tmp_path: Path, worker_factory: Callable[..., WorkerProcess]
+) -> None:
+    server = EmbeddedPostgres(home=tmp_path / "own-postgres", port=free_port())
+    postmaster = psutil.Process(server.start())
+    try:
+        migrate(server.url)
+        stream = dossier_stream(seed=37, steps=30)
+        half = len(stream) // 2
+        # A hung statement fails after its 3 s and psycopg's attempt to cancel it (up to 10 s more): the budget
+        # leaves time after that for /healthz to answer 503 while the worker tries again.
+        options = {"QNDTI_WORKER_DATABASE_TIMEOUT": "3", "QNDTI_WORKER_RETRY_BUDGET": "30"}
+        worker = worker_factory(database=server.url, **options).start()
+        produce(stack.kafka_bootstrap, topics, stream[:half])
+        wait_for(server.url, CQS04_LATEST, cqs04_oracle(stream[:half]), what="values before the server froze")
+        # Frozen, not stopped: its connections stay open and the kernel still accepts new ones, nothing answers.
+        frozen = [postmaster, *postmaster.children(recursive=True)]
+        for process in frozen:
+            process.suspend()
+        try:
+            produce(stack.kafka_bootstrap, topics, stream[half:])
+            wait_until(lambda: health(worker) == 503, 60, "/healthz saying the worker cannot make progress")
+            assert worker.proc is not None
+            assert worker.proc.wait(120) == 1
+        finally:
+            for process in frozen:
+                process.resume()
+        said = worker.log.read_text()
+        assert "the database did not answer within 3 s" in said
+        assert "no progress for 30 s" in said
+        assert worker.starts == 1
     finally:
         server.stop()
 

@@ -32,8 +32,8 @@ def test_a_write_runs_on_the_committer_thread_with_one_connection_and_returns_it
     async def scenario() -> None:
         committer = Committer(connect)
         try:
-            first = await committer.run(step)
-            second = await committer.run(step)
+            first = await committer.run(step, 5)
+            second = await committer.run(step, 5)
             assert first == second  # the same thread and the same connection for both writes
             assert first[0] != threading.get_ident()
             assert len(opened) == 1
@@ -62,10 +62,37 @@ def test_an_error_of_a_write_reaches_the_caller_and_a_dropped_connection_is_open
         committer = Committer(connect)
         try:
             with pytest.raises(ValueError, match="refused"):
-                await committer.run(refuse)
+                await committer.run(refuse, 5)
             await committer.drop()
             assert opened[0].closed
-            await committer.run(noop)
+            await committer.run(noop, 5)
+            assert len(opened) == 2
+        finally:
+            await committer.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_write_the_database_never_answers_fails_with_a_timeout_and_the_next_one_runs() -> None:
+    opened: list[Connection] = []
+
+    async def connect() -> Any:
+        opened.append(Connection())
+        return opened[-1]
+
+    async def hang(conn: Any) -> None:
+        await asyncio.Event().wait()  # a server that took the statement and never answers
+
+    async def noop(conn: Any) -> str:
+        return "written"
+
+    async def scenario() -> None:
+        committer = Committer(connect)
+        try:
+            with pytest.raises(TimeoutError, match=r"did not answer within 0\.2 s"):
+                await committer.run(hang, 0.2)
+            await committer.drop()
+            assert await committer.run(noop, 5) == "written"
             assert len(opened) == 2
         finally:
             await committer.close()
