@@ -18,12 +18,20 @@ class Connection:
         self.closed = True
 
 
-def test_a_write_runs_on_the_committer_thread_with_one_connection_and_returns_its_result() -> None:
-    opened: list[Connection] = []
+class Opener:
+    """The committer's ``connect``: opens a new :class:`Connection` each time and keeps them all."""
 
-    async def connect() -> Any:
-        opened.append(Connection())
-        return opened[-1]
+    def __init__(self) -> None:
+        self.opened: list[Connection] = []
+
+    async def __call__(self) -> Any:
+        self.opened.append(Connection())
+        return self.opened[-1]
+
+
+def test_a_write_runs_on_the_committer_thread_with_one_connection_and_returns_its_result() -> None:
+    connect = Opener()
+    opened = connect.opened
 
     async def step(conn: Any) -> tuple[int, int]:
         await asyncio.sleep(0)
@@ -46,11 +54,8 @@ def test_a_write_runs_on_the_committer_thread_with_one_connection_and_returns_it
 
 
 def test_an_error_of_a_write_reaches_the_caller_and_a_dropped_connection_is_opened_again() -> None:
-    opened: list[Connection] = []
-
-    async def connect() -> Any:
-        opened.append(Connection())
-        return opened[-1]
+    connect = Opener()
+    opened = connect.opened
 
     async def refuse(conn: Any) -> None:
         raise ValueError("refused")
@@ -74,11 +79,8 @@ def test_an_error_of_a_write_reaches_the_caller_and_a_dropped_connection_is_open
 
 
 def test_a_write_the_database_never_answers_fails_with_a_timeout_and_the_next_one_runs() -> None:
-    opened: list[Connection] = []
-
-    async def connect() -> Any:
-        opened.append(Connection())
-        return opened[-1]
+    connect = Opener()
+    opened = connect.opened
 
     async def hang(conn: Any) -> None:
         await asyncio.Event().wait()  # a server that took the statement and never answers
