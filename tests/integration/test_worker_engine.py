@@ -9,6 +9,7 @@ the worker's memory flat.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import random
@@ -192,6 +193,13 @@ SELECT (SELECT count(*) FROM dti.state_cell WHERE unit_code = 'HALONG'),
 """
 
 
+def counted_deltas(url: str) -> int:
+    """Delta ids the worker has counted so far (committed)."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT count(*) FROM dti.delta_id").fetchone()
+    return int(row[0]) if row else 0
+
+
 def test_one_unit_with_a_year_of_event_level_deltas_is_exact_and_its_state_stays_flat(
     stack: StackInfo, topics: Topics, database_url: str, worker_factory: Callable[..., WorkerProcess]
 ) -> None:
@@ -207,19 +215,17 @@ def test_one_unit_with_a_year_of_event_level_deltas_is_exact_and_its_state_stays
     ]
     stream = events + repeats
     rng.shuffle(stream)
-    early_count = EARLY_DELTAS
-    # Both measurements after full batches: the first 100,000 wait in the topic before the worker starts.
-    asyncio.run(send_raw(stack.kafka_bootstrap, topics.observations, stream[:early_count]))
+    # Every delta waits in the topic before the worker starts, so that the consumer's buffers (fetched ahead, up
+    # to 64 MiB) and the batches it holds are as full at the first reading as at the last: RSS keeps its peak.
+    asyncio.run(send_raw(stack.kafka_bootstrap, topics.observations, stream))
     worker = worker_factory().start()
-    # CQS-07's denominator (the province takes no child without a numerator, so the unit alone is compared).
-    sums = "SELECT denominator FROM dti.indicator_latest WHERE indicator_code = 'CQS-07' AND unit_code = 'HALONG'"
-    early = first_seen_sum(stream[:early_count])
-    wait_for(database_url, sums, [(early,)], timeout=300, what="the first 100,000")
+    wait_until(lambda: counted_deltas(database_url) >= EARLY_DELTAS, 300, "the first 100,000 deltas counted")
     with psycopg.connect(database_url) as conn:
         state_early = conn.execute(STATE_ROWS).fetchone()
     memory_early = rss(worker)
 
-    asyncio.run(send_raw(stack.kafka_bootstrap, topics.observations, stream[early_count:]))
+    # CQS-07's denominator (the province takes no child without a numerator, so the unit alone is compared).
+    sums = "SELECT denominator FROM dti.indicator_latest WHERE indicator_code = 'CQS-07' AND unit_code = 'HALONG'"
     end = first_seen_sum(stream)
     wait_for(database_url, sums, [(end,)], timeout=600, what="every delta")
     with psycopg.connect(database_url) as conn:
@@ -290,17 +296,21 @@ def test_a_database_that_stops_answering_ends_the_worker_with_an_error_not_a_sil
         produce(stack.kafka_bootstrap, topics, stream[:half])
         wait_for(server.url, CQS04_LATEST, cqs04_oracle(stream[:half]), what="values before the server froze")
         # Frozen, not stopped: its connections stay open and the kernel still accepts new ones, nothing answers.
+        # The postmaster first, so that it starts no process after its children are listed.
+        postmaster.suspend()
         frozen = [postmaster, *postmaster.children(recursive=True)]
-        for process in frozen:
-            process.suspend()
         try:
+            for process in frozen[1:]:
+                with contextlib.suppress(psutil.NoSuchProcess):  # a backend that ended meanwhile
+                    process.suspend()
             produce(stack.kafka_bootstrap, topics, stream[half:])
             wait_until(lambda: health(worker) == 503, 60, "/healthz saying the worker cannot make progress")
             assert worker.proc is not None
             assert worker.proc.wait(120) == 1
         finally:
             for process in frozen:
-                process.resume()
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    process.resume()
         said = worker.log.read_text()
         assert "the database did not answer within 3 s" in said
         assert "no progress for 30 s" in said
