@@ -3,7 +3,9 @@
 A row replaces the stored one with the same key (indicator or metric, unit and time bucket, …) only when its
 version is not older, so replays, duplicate deliveries and a rebalance's overlap rewrite the same rows. Each
 batch is copied (binary COPY) into a temporary staging table and upserted from there with one ``INSERT … ON
-CONFLICT`` per table; ``mode="plain"`` uses ``executemany`` instead, for engines that cannot COPY. The caller
+CONFLICT`` per table, which also keeps the table's current rows (:class:`streams.tables.Current`);
+``mode="plain"`` uses ``executemany`` instead, for engines that cannot COPY, and leaves the current rows to the
+row triggers. The caller
 owns the transaction (the worker's checkpoint commits a batch's rows with its offsets) and its retries.
 """
 
@@ -29,10 +31,15 @@ TableParams = list[tuple[Table, list[Params]]]
 
 
 async def _create_stages(conn: Connection) -> None:
-    """Create the session's staging tables (the COPY path); each commit empties them."""
+    """Create the session's staging tables (the COPY path); each commit empties them.
+
+    The staged upserts keep the current-row tables too, so the session turns their row triggers off (migration
+    0090): ``dti.sink_keeps_current``, a setting of this session only.
+    """
     async with conn.transaction():
         for table in TABLES.values():
             await conn.execute(table.create_stage())
+        await conn.execute("SET dti.sink_keeps_current = 'on'")
 
 
 async def prepare(conn: Connection, mode: SinkMode) -> None:

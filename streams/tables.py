@@ -43,6 +43,32 @@ def bucket_of(ts: dt.datetime, size: dt.timedelta) -> dt.datetime:
 
 
 @dataclass(frozen=True, slots=True)
+class Current:
+    """The table of a time-series table's current rows: the newest row of each ``key`` by bucket, then ts.
+
+    The sink upserts it from the rows its staged batch wrote, in the same statement (migration 0090); its
+    session turns the row trigger that keeps it for other writers off.
+    """
+
+    name: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+
+    def upsert_from(self, written: str) -> str:
+        """``written`` (an upsert of the base table) returning its rows, then the newest of each key upserted here."""
+        names = ", ".join(f'"{c}"' for c in self.columns)
+        key = ", ".join(f'"{c}"' for c in self.key)
+        sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in self.columns if c not in self.key)
+        # Identifiers come from the constant table specs below, never from data.
+        return (
+            f"WITH written AS ({written} RETURNING {names})"  # noqa: S608
+            f" INSERT INTO {self.name} AS c ({names})"
+            f" SELECT DISTINCT ON ({key}) {names} FROM written ORDER BY {key}, bucket DESC, ts DESC"
+            f" ON CONFLICT ({key}) DO UPDATE SET {sets} WHERE EXCLUDED.bucket >= c.bucket"
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Table:
     """One table the sink writes, and how a row becomes its parameters.
 
@@ -56,6 +82,8 @@ class Table:
     versioned: bool = True
     updates: bool = True
     stamped: bool = True
+    current: Current | None = None
+    """Its current-row table, which the staged upsert keeps too (``None``: none, or kept by a trigger only)."""
 
     @property
     def stage(self) -> str:
@@ -92,9 +120,10 @@ class Table:
         return f"ON CONFLICT ({key}) DO UPDATE SET {', '.join(sets)}{guard}"
 
     def upsert_staged(self) -> str:
-        """The upsert of the staged batch."""
+        """The upsert of the staged batch, with its current rows where the table has a :class:`Current`."""
         # Identifiers come from the constant table specs below, never from data.
-        return f"INSERT INTO {self.name} ({self.names}) SELECT {self.names} FROM {self.stage} {self._conflict()}"  # noqa: S608
+        staged = f"INSERT INTO {self.name} ({self.names}) SELECT {self.names} FROM {self.stage} {self._conflict()}"  # noqa: S608
+        return staged if self.current is None else self.current.upsert_from(staged)
 
     def upsert_values(self) -> str:
         """The upsert of one row, for ``executemany``."""
@@ -320,6 +349,11 @@ TABLES: dict[type[Row], Table] = {
         ),
         ("indicator_code", "unit_code", "bucket"),
         _indicator,
+        current=Current(
+            "dti.indicator_value_current",
+            ("indicator_code", "unit_code", "bucket", "period", "ts", "value", "numerator", "denominator"),
+            ("indicator_code", "unit_code"),
+        ),
     ),
     MetricRow: Table(
         "dti.metric_value",
@@ -357,6 +391,26 @@ TABLES: dict[type[Row], Table] = {
         ),
         ("indicator_code", "unit_code", "bucket"),
         _status,
+        current=Current(
+            "dti.indicator_status_current",
+            (
+                "indicator_code",
+                "unit_code",
+                "period",
+                "bucket",
+                "ts",
+                "status",
+                "score",
+                "attainment",
+                "baseline",
+                "target",
+                "expected",
+                "projected",
+                "progress",
+                "fresh",
+            ),
+            ("indicator_code", "unit_code", "period"),
+        ),
     ),
     UnitScoreRow: Table(
         "dti.unit_score",
@@ -377,6 +431,24 @@ TABLES: dict[type[Row], Table] = {
         ),
         ("unit_code", "pillar", "bucket"),
         _unit_score,
+        current=Current(
+            "dti.unit_score_current",
+            (
+                "unit_code",
+                "pillar",
+                "bucket",
+                "period",
+                "ts",
+                "score",
+                "points",
+                "coverage",
+                "weight",
+                "rank",
+                "rank_of",
+                "peer_group",
+            ),
+            ("unit_code", "pillar"),
+        ),
     ),
     AlertRow: Table(
         "dti.alert",

@@ -1,11 +1,14 @@
 """The current-row tables (migration 0030) always equal the newest row per key of their history, on both flavours.
 
 The oracle is a plain DISTINCT ON over each base table, the form the views had before; the writes come in shuffled
-order, with updates of existing rows, the newest rows deleted, and a status moved to another period.
+order, with updates of existing rows, the newest rows deleted, and a status moved to another period. The sink's
+staged upserts keep the current rows themselves, with the row triggers off for their session (migration 0090):
+its batches, stale versions among them, are checked against the same oracle, and so are writes by hand after them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import random
 from typing import Any
@@ -13,6 +16,8 @@ from typing import Any
 import psycopg
 import pytest
 
+from streams.rows import IndicatorRow, Row, StatusRow, UnitScoreRow
+from streams.sink import prepare, table_params, write_in
 from tests.integration.timescale_engine import flavour_database, timescale, timescale_installed
 
 __all__ = ["flavour_database", "timescale", "timescale_installed"]
@@ -122,3 +127,90 @@ def test_current_rows_follow_inserts_updates_and_deletes(flavour_database: str) 
         conn.execute("DELETE FROM dti.indicator_value WHERE indicator_code = 'KTS-02'")
         _check(conn)
         assert conn.execute("SELECT count(*) FROM dti.indicator_value_current").fetchone() == (2,)
+
+
+HOUR = dt.timedelta(hours=1)
+
+
+def _sink_batches() -> list[list[Row]]:
+    """Rows as the worker writes them, in six batches: several buckets per key, later versions, stale ones."""
+    rng = random.Random(90)
+    rows: list[Row] = []
+    for version in range(1, 7):
+        for indicator in ("CQS-04", "KTS-02"):
+            for unit in ("QN", "HALONG"):
+                hour = rng.randrange(12)
+                ts = T0 + dt.timedelta(hours=hour, minutes=rng.randrange(60))
+                value = float(rng.randrange(100))
+                rows.append(IndicatorRow(indicator, unit, 2024, ts, value, value, 100.0, version))
+                rows.append(
+                    StatusRow(
+                        indicator,
+                        unit,
+                        2023 + hour % 2,
+                        ts,
+                        rng.choice(["on_track", "at_risk"]),
+                        value,
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        True,
+                        version,
+                    )
+                )
+        rows.append(UnitScoreRow("QN", "CQS", 2024, T0 + rng.randrange(12) * HOUR, rng.random(), 1.0, version))
+    rng.shuffle(rows)
+    batches = [rows[n : n + len(rows) // 6] for n in range(0, len(rows), len(rows) // 6)]
+    # The versions of the batches before, again, with other values: older than what is stored, so left out.
+    stale = [IndicatorRow(r.indicator_code, r.unit_code, r.period, r.ts, -1.0, None, None, 0)
+             for r in rows if isinstance(r, IndicatorRow)]  # fmt: skip
+    return [*batches, stale]
+
+
+async def _write_staged(url: str, batches: list[list[Row]]) -> None:
+    """The sink's staged upserts, with its session: rows staged by INSERT, as COPY would stage them.
+
+    The TimescaleDB engine cannot COPY; this runs the sink's own upsert statements on both flavours.
+    """
+    async with await psycopg.AsyncConnection.connect(url, prepare_threshold=None, autocommit=True) as conn:
+        await prepare(conn, "copy")
+        for rows in batches:
+            async with conn.transaction():
+                for table, params in table_params(rows, HOUR):
+                    marks = ", ".join(["%s"] * len(table.columns))
+                    async with conn.cursor() as cur:
+                        await cur.executemany(f"INSERT INTO {table.stage} ({table.names}) VALUES ({marks})", params)
+                        await cur.execute(table.upsert_staged())
+        # The engine shares one backend between its clients: the next writer must not inherit the sink's session.
+        await conn.execute("RESET dti.sink_keeps_current")
+
+
+def test_the_sinks_staged_upserts_keep_the_current_rows_and_writes_by_hand_still_do(flavour_database: str) -> None:
+    asyncio.run(_write_staged(flavour_database, _sink_batches()))
+    with _connect(flavour_database) as conn:
+        _check(conn)
+        assert conn.execute("SELECT count(*) FROM dti.indicator_value_current").fetchone() == (4,)
+        assert conn.execute("SELECT count(*) FROM dti.indicator_value WHERE value < 0").fetchone() == (0,)
+        # Writes by hand after the sink's: the triggers keep the current rows as before.
+        for sql, params in _writes():
+            conn.execute(sql, params)
+        conn.execute("DELETE FROM dti.indicator_value WHERE bucket >= %s", (T0 + dt.timedelta(hours=9),))
+        _check(conn)
+
+
+def test_the_sinks_copy_path_keeps_the_current_rows(database_url: str) -> None:
+    async def write() -> None:
+        async with await psycopg.AsyncConnection.connect(database_url) as conn:
+            await prepare(conn, "copy")
+            for rows in _sink_batches():
+                async with conn.transaction():
+                    await write_in(conn, rows, HOUR, "copy")
+
+    asyncio.run(write())
+    with _connect(database_url) as conn:
+        _check(conn)
+        assert conn.execute("SELECT count(*) FROM dti.unit_score_current").fetchone() == (1,)

@@ -44,7 +44,8 @@ def test_every_row_type_has_a_table_whose_params_match_its_columns() -> None:
 
 def test_upserts_guard_versions_and_stamp_the_write_time() -> None:
     values = TABLES[IndicatorRow]
-    assert values.upsert_staged().endswith("WHERE dti.indicator_value.version <= EXCLUDED.version")
+    assert values.upsert_values().endswith("WHERE dti.indicator_value.version <= EXCLUDED.version")
+    assert "WHERE dti.indicator_value.version <= EXCLUDED.version RETURNING" in values.upsert_staged()
     assert "written_at = now()" in values.upsert_values()
     assert values.upsert_values().count("%s") == len(values.columns)
     assert TABLES[Observation].upsert_staged().endswith('ON CONFLICT ("id", "ts") DO NOTHING')
