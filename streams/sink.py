@@ -5,8 +5,8 @@ version is not older, so replays, duplicate deliveries and a rebalance's overlap
 batch is copied (binary COPY) into a temporary staging table and upserted from there with one ``INSERT … ON
 CONFLICT`` per table, which also keeps the table's current rows (:class:`streams.tables.Current`);
 ``mode="plain"`` uses ``executemany`` instead, for engines that cannot COPY, and leaves the current rows to the
-row triggers. The caller
-owns the transaction (the worker's checkpoint commits a batch's rows with its offsets) and its retries.
+row triggers. The caller owns the transaction (the worker's checkpoint commits a batch's rows with its offsets)
+and its retries.
 """
 
 from __future__ import annotations
