@@ -12,8 +12,8 @@ are produced on a fixed schedule for ``--seconds``. Two latencies per event:
 The load continues the preloaded events' series (:class:`common.Plausible`: none is quarantined; the count is
 printed). Per phase it prints the worker's batches, their mean size and the database rows per event (live
 batches are smaller than preloaded ones, and smaller batches write more rows per event), and the CPU seconds the
-load and the anchor's consumer took in this process. For the phases and for the calibration (from the worker's
-first batch on) it prints what an event cost: CPU microseconds of the worker, PostgreSQL and the broker, the
+load and the anchor's consumer took in this process. For the phases and for the calibration (after the worker's
+first batch) it prints what an event cost: CPU microseconds of the worker, PostgreSQL and the broker, the
 wall microseconds of each batch stage, and ``cpu_bound_<phase>_per_s``, the rate at which those costs alone
 would keep every core of the machine busy (the bench's own load generator left out).
 
@@ -114,11 +114,15 @@ async def phase(bootstrap: str, topic: str, events: Plausible, rate: float, seco
 
 def reading(worker: Worker, s: Stack) -> dict[str, float]:
     """The worker's batch metrics and the CPU seconds of the worker, PostgreSQL and the broker, now."""
-    return {**worker.metrics(*PHASE), "cpu worker": worker.cpu_seconds(), **{f"cpu {k}": v for k, v in s.cpu_seconds().items()}}
+    servers = {f"cpu {name}": used for name, used in s.cpu_seconds().items()}
+    return {**worker.metrics(*PHASE), "cpu worker": worker.cpu_seconds(), **servers}
 
 
 def started(worker: Worker, timeout: float = 60.0) -> Worker:
-    """``worker`` once it answers on /metrics: its start (imports, catalog) is left out of what follows."""
+    """``worker`` once it has counted its first batch (up to ``timeout``): its start and that batch are left out.
+
+    Its message counter has no samples before then, so /metrics holds none of ``MESSAGES`` until it moves.
+    """
     deadline = time.monotonic() + timeout
     while not worker.metrics(MESSAGES) and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -30,8 +30,8 @@ TableParams = list[tuple[Table, list[Params]]]
 """Rows made ready to write: per table, the parameters of the newest version of each key."""
 
 
-async def _create_stages(conn: Connection) -> None:
-    """Create the session's staging tables (the COPY path); each commit empties them.
+async def _prepare_copy(conn: Connection) -> None:
+    """Make the session ready for the COPY path: its staging tables (each commit empties them) and its setting.
 
     The staged upserts keep the current-row tables too, so the session turns their row triggers off (migration
     0090): ``dti.sink_keeps_current``, a setting of this session only.
@@ -49,7 +49,7 @@ async def prepare(conn: Connection, mode: SinkMode) -> None:
     such as PGlite that share one backend between clients.
     """
     if mode == "copy":
-        await _create_stages(conn)
+        await _prepare_copy(conn)
     else:
         conn.prepare_threshold = None
 
