@@ -8,11 +8,11 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.partitioner import DefaultPartitioner
 
 from index_engine.catalog import Catalog
 from index_engine.periods import period_of
 from streams.evaluation import Alert
+from streams.partitions import key_partition
 from streams.processor import BatchResult, DeadLetter
 from streams.records import alert_rows, dead_letter_row, quarantine_row, row_json, scorecard_rows
 from streams.rows import RevisedRow, Row
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 
 Outgoing = tuple[str, bytes | None, bytes, list[tuple[str, bytes]] | None]
 """A Kafka message to send: topic, key, value and headers."""
-
-_partitioner = DefaultPartitioner()
 
 
 def outgoing(topics: Topics, result: BatchResult) -> Iterator[Outgoing]:
@@ -89,7 +87,7 @@ async def send_all(producer: AIOKafkaProducer, messages: Iterable[Outgoing]) -> 
         known = partitions.get(topic)
         if known is None:
             known = partitions[topic] = sorted(await producer.partitions_for(topic))
-        partition = _partitioner(key, known, known)
+        partition = key_partition(key, known)
         batch = batches.get((topic, partition))
         if batch is None:
             batch = batches[(topic, partition)] = producer.create_batch()

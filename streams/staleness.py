@@ -11,20 +11,17 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from aiokafka.partitioner import DefaultPartitioner
-
 from index_engine.catalog import Catalog
 from index_engine.periods import period_of
 from index_engine.results import Scorecard
 from streams.evaluation import Alert, evaluate_state
+from streams.partitions import key_partition
 from streams.state import UnitState
-
-_partitioner = DefaultPartitioner()
 
 
 def partition_of(unit: str, partitions: int) -> int:
     """The partition a unit's messages and state live in (the producers' default partitioner)."""
-    return int(_partitioner(unit.encode(), list(range(partitions)), list(range(partitions))))
+    return key_partition(unit.encode(), range(partitions))
 
 
 @dataclass(slots=True)

@@ -132,6 +132,12 @@ class UnitState:
         """Whether anything changed since the rows were last written."""
         return bool(self.changed_cells or self.changed_contributions or self.changed_memory)
 
+    @property
+    def changed_rows(self) -> int:
+        """How many state rows the changes make (:func:`streams.store.state_rows`): the unit's, then one per change."""
+        changes = len(self.changed_cells) + len(self.changed_contributions) + len(self.changed_memory)
+        return changes + 1 if changes else 0
+
     def mark_written(self) -> None:
         """Forget what changed: its rows are committed."""
         self.changed_cells.clear()

@@ -55,7 +55,7 @@ from streams.outputs import (
 )
 from streams.processor import BatchProcessor, BatchResult, DeadLetter, Message
 from streams.records import alert_rows, dead_letter_row, scorecard_rows
-from streams.rows import Row, StateRow
+from streams.rows import Row
 from streams.sink import Connection, SinkMode, TableParams, prepare, table_params
 from streams.staleness import partition_of, sweep
 from streams.state import Counted, UnitState, figure_of
@@ -360,12 +360,13 @@ class Worker:
         clock = self._stage("load", clock)
         result = self.processor.apply(decoded, self.states.__getitem__, counted)
         rows = database_rows(self.catalog, result, self.config.store_observations) + task_rows(tasks)
+        state_count = sum(state.changed_rows for state in result.states.values())
         for state in result.states.values():
             # The rows hold these changes now; if they are not committed, the states are dropped.
             state.mark_written()
         params = self._params(rows)
         self._stage("process", clock)
-        return Prepared(batch, result, tasks, params, sum(1 for r in rows if isinstance(r, StateRow)))
+        return Prepared(batch, result, tasks, params, state_count)
 
     async def _read_for_batch(
         self,

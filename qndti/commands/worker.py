@@ -9,6 +9,7 @@ import sys
 import typer
 
 from qndti.commands import check_database_login, check_kafka_login, settings
+from streams import interpreter
 from streams.errors import WorkerStuck
 from streams.worker import Worker, WorkerConfig
 
@@ -45,8 +46,10 @@ def run(
     )
     asyncio.run(check_kafka_login(config))
     check_database_login(config)
+    catalog = config.catalog()
+    interpreter.tune()
     try:
-        asyncio.run(Worker(worker_config, config.catalog()).run())
+        asyncio.run(Worker(worker_config, catalog).run())
     except WorkerStuck as exc:
         log.error("stopping: %s", exc)
         sys.exit(1)

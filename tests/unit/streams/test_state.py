@@ -16,6 +16,7 @@ from streams.state import (
     load_memory,
     newest,
 )
+from streams.store import state_rows
 
 CATALOG = load_catalog()
 CQS04 = CATALOG.indicators["CQS-04"]
@@ -114,8 +115,13 @@ def test_changes_are_recorded_until_written() -> None:
     assert state.changed_cells == {("dossier.processed", 2023), ("dossier.processed_online", 2023)}
     assert state.changed_contributions == {("CQS-04", 2023, "COTO")}
     assert state.version == 3
+    state.memory_of("CQS-04")
+    state.changed_memory.add("CQS-04")
+    # The unit's row, two cells, one contribution and one memory.
+    assert state.changed_rows == 5 == len(list(state_rows("HALONG", state)))
     state.mark_written()
     assert not state.changed
+    assert state.changed_rows == 0 == len(list(state_rows("HALONG", state)))
     # An older total and an older contribution change nothing, so nothing is to be written.
     apply_observation(state, obs(1, minutes=0, metric="dossier.processed_online"))
     apply_contribution(state, contribution("COTO", 1, 1, 2))
