@@ -1,11 +1,12 @@
 """The commit step: a batch's rows, its state changes and its consumed offsets made durable in one transaction.
 
 Offsets live in ``dti.consumer_offset`` (group, topic, partition, next offset). Each partition's update is a
-compare-and-set on the offset the batch started from, so a worker that lost its partitions (paused, cut off,
-ejected from the group) cannot commit a batch that another worker already applied: the transaction rolls back
-with :class:`~streams.errors.OffsetMoved`. The batch's delta figures go to ``dti.delta_id`` in the same
-transaction (:func:`streams.store.store_deltas`); one another worker counted meanwhile rolls it back with
-:class:`~streams.errors.AlreadyCounted`. So a delta is counted once however often its batch is tried.
+compare-and-set on the offset the batch started from (one statement for all of a batch's partitions), so a worker
+that lost its partitions (paused, cut off, ejected from the group) cannot commit a batch that another worker
+already applied: the transaction rolls back with :class:`~streams.errors.OffsetMoved`. The batch's delta figures
+go to ``dti.delta_id`` in the same transaction (:func:`streams.store.store_deltas`); one another worker counted
+meanwhile rolls it back with :class:`~streams.errors.AlreadyCounted`. So a delta is counted once however often its
+batch is tried.
 """
 
 from __future__ import annotations
@@ -60,8 +61,7 @@ class Checkpoint:
 
         Returns the rows sent.
         """
-        for tp, end in self.ends.items():
-            await _advance(conn, self.group, tp, self.starts.get(tp), end)
+        await _advance(conn, self.group, self.starts, self.ends)
         written = await write_params(conn, self.params, mode)
         taken = await store_deltas(conn, self.deltas)
         if taken != len(self.deltas):
@@ -69,20 +69,46 @@ class Checkpoint:
         return written
 
 
-async def _advance(conn: Connection, group: str, tp: Partition, start: int | None, end: int) -> None:
-    topic, partition = tp
+_ADVANCE = """
+WITH batch (topic, partition, start, next_offset) AS (
+    SELECT * FROM unnest(%(topics)s::text[], %(partitions)s::int4[], %(starts)s::int8[], %(ends)s::int8[])
+), moved AS (
+    UPDATE dti.consumer_offset AS stored SET next_offset = batch.next_offset, updated_at = now()
+    FROM batch
+    WHERE stored.group_id = %(group)s AND stored.topic = batch.topic AND stored.partition = batch.partition
+      AND stored.next_offset = batch.start
+    RETURNING stored.topic, stored.partition
+), started AS (
+    INSERT INTO dti.consumer_offset (group_id, topic, partition, next_offset)
+    SELECT %(group)s, topic, partition, next_offset FROM batch WHERE start IS NULL
+    ON CONFLICT DO NOTHING
+    RETURNING topic, partition
+)
+SELECT topic, partition FROM moved UNION ALL SELECT topic, partition FROM started
+"""
+"""Every partition's compare-and-set in one statement: moved from its start, or stored for the first time."""
+
+
+async def _advance(
+    conn: Connection, group: str, starts: Mapping[Partition, int | None], ends: Mapping[Partition, int]
+) -> None:
+    """Store ``ends`` where the stored offsets are still ``starts``; :class:`OffsetMoved` for the first that is not."""
+    if not ends:
+        return
+    wanted = list(ends)
     async with conn.cursor() as cur:
-        if start is None:
-            await cur.execute(
-                "INSERT INTO dti.consumer_offset (group_id, topic, partition, next_offset) VALUES (%s, %s, %s, %s)"
-                " ON CONFLICT DO NOTHING",
-                (group, topic, partition, end),
-            )
-        else:
-            await cur.execute(
-                "UPDATE dti.consumer_offset SET next_offset = %s, updated_at = now()"
-                " WHERE group_id = %s AND topic = %s AND partition = %s AND next_offset = %s",
-                (end, group, topic, partition, start),
-            )
-        if cur.rowcount != 1:
-            raise OffsetMoved(topic, partition, start)
+        await cur.execute(
+            _ADVANCE,
+            {
+                "group": group,
+                "topics": [topic for topic, _ in wanted],
+                "partitions": [partition for _, partition in wanted],
+                "starts": [starts.get(tp) for tp in wanted],
+                "ends": [ends[tp] for tp in wanted],
+            },
+        )
+        rows: list[Any] = list(await cur.fetchall())
+    advanced = {(str(topic), int(partition)) for topic, partition in rows}
+    for topic, partition in wanted:
+        if (topic, partition) not in advanced:
+            raise OffsetMoved(topic, partition, starts.get((topic, partition)))

@@ -133,5 +133,6 @@ def _message(record: Any) -> Message:
         partition=record.partition,
         offset=record.offset,
         timestamp_ms=record.timestamp,
-        accepted=any(name == ACCEPTED_HEADER for name, _ in record.headers or ()),
+        # Most records carry no header: no generator for them.
+        accepted=bool(record.headers) and any(name == ACCEPTED_HEADER for name, _ in record.headers),
     )
