@@ -1,6 +1,6 @@
 """Interpreter settings for the worker process: its batches allocate millions of objects, its commit runs beside.
 
-Two CPython defaults cost the worker most of a tenth of its throughput (the aggregate bench, 1,000,000 events):
+Two CPython defaults together cost the worker about a tenth of its throughput (`bench/README.md`, 1,000,000 events):
 
 - **The cyclic garbage collector.** By default it runs a young collection every 700 new container objects, and
   every so often a full one over everything alive: the unit states, the catalog. A batch of 50,000 events
