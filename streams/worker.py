@@ -25,11 +25,9 @@ import logging
 import random
 import signal
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
-from operator import attrgetter
 from typing import Any, Final, TypeVar
 
 import psycopg
@@ -60,6 +58,7 @@ from streams.sink import Connection, SinkMode, TableParams, prepare, table_param
 from streams.staleness import partition_of, sweep
 from streams.state import Counted, UnitState, figure_of
 from streams.store import counted_figures, load_units, state_rows
+from streams.tally import Tally, record, record_tasks, tally_of
 from streams.task_store import load_tasks, seen_reports
 from streams.tasks import TaskBatch, apply_reports, decode_reports, report_ids, sweep_tasks, touched_tasks
 from streams.topics import Topics, ensure_topics
@@ -112,15 +111,21 @@ class Prepared:
     tasks: TaskBatch
     params: TableParams
     """Its rows made ready to write, on this thread while the batch before commits."""
-    state_rows: int
-    """How many of its rows are state rows (for the metrics)."""
+    tally: Tally
+    """What its metrics and logs need once it has committed."""
 
 
 @dataclass(frozen=True, slots=True)
 class InFlight:
-    """A batch whose messages went out and whose transaction commits while the next batch is prepared."""
+    """A batch whose messages went out and whose transaction commits while the next batch is prepared.
 
-    batch: Sequence[Message]
+    It holds no message, observation or row of the batch beyond its checkpoint's (see :mod:`streams.tally`).
+    """
+
+    size: int
+    """How many messages the batch had."""
+    units: frozenset[str]
+    """The units whose rows it writes: a batch that needs one of them read from the database waits for it."""
     checkpoint: Checkpoint
     """What it commits: the next batch starts at its ends, whatever was fetched again, and counts its deltas."""
     commit: asyncio.Task[None]
@@ -323,19 +328,20 @@ class Worker:
         self._stage("send", clock)
         # From the positions the batch before committed: the commit's compare-and-set starts there.
         checkpoint = self._checkpoint(prepared.batch, prepared.params, result.deltas)
-        commit = self._commit_batch(prepared, checkpoint)
+        commit = self._commit_batch(prepared.tally, checkpoint)
         if alone or self._after_refusal(prepared.batch):
             await commit
         else:
             task = asyncio.create_task(commit)
-            self._in_flight = InFlight(prepared.batch, checkpoint, task)
+            self._in_flight = InFlight(len(prepared.batch), frozenset(result.states), checkpoint, task)
 
     async def _prepare(self, batch: Sequence[Message]) -> Prepared | None:
         """Decode and apply ``batch`` to the cached states; its rows and messages, ready to send and commit.
 
-        Unit and task states are read from the database only when no commit is in flight, so that they hold what
-        the batch before wrote. None when there is nothing to apply, or the batch in flight failed (its records
-        and these are fetched again from the stored offsets).
+        A unit's state is read from the database once the batch in flight has committed, if that batch writes it,
+        so that it holds what the batch before wrote; task states are read only when no batch is in flight. None
+        when there is nothing to apply, or the batch in flight failed (its records and these are fetched again from
+        the stored offsets).
         """
         if self._sent_versions and not await self._republish():
             return None
@@ -347,7 +353,7 @@ class Worker:
         reports = [m for m in batch if m.topic == self.config.topics.task_reports]
         decoded = self.processor.decode([m for m in batch if m.topic != self.config.topics.task_reports], now)
         units = {_unit_of(m, item) for m, item in decoded if not isinstance(item, DeadLetter)}
-        if (reports or any(u not in self.states for u in units)) and not await self._settle():
+        if (reports or self._written_in_flight(u for u in units if u not in self.states)) and not await self._settle():
             return None
         deltas = [figure_of(o) for _, o in decoded if isinstance(o, Observation) and o.kind == "delta"]
         tasks, counted = await self._read(lambda conn: self._read_for_batch(conn, reports, units, deltas, now))
@@ -365,8 +371,13 @@ class Worker:
             # The rows hold these changes now; if they are not committed, the states are dropped.
             state.mark_written()
         params = self._params(rows)
+        tally = tally_of(self.config.topics, batch, result, tasks, state_count)
         self._stage("process", clock)
-        return Prepared(batch, result, tasks, params, state_count)
+        return Prepared(batch, result, tasks, params, tally)
+
+    def _written_in_flight(self, units: Iterable[str]) -> bool:
+        """Whether the batch in flight writes any of ``units``."""
+        return self._in_flight is not None and not self._in_flight.units.isdisjoint(units)
 
     async def _read_for_batch(
         self,
@@ -381,14 +392,13 @@ class Worker:
         await self._load(conn, units)
         return tasks, await counted_figures(conn, deltas)
 
-    async def _commit_batch(self, prepared: Prepared, checkpoint: Checkpoint) -> None:
+    async def _commit_batch(self, tally: Tally, checkpoint: Checkpoint) -> None:
         """Commit a prepared batch with its offsets, then count it in the metrics."""
         clock = time.perf_counter()
         written = await self._commit(checkpoint)
         self._stage("commit", clock)
         clock = time.perf_counter()
-        self._record(prepared.batch, prepared.result, written, prepared.state_rows)
-        self._record_tasks(prepared.tasks)
+        record(self.metrics, tally, written)
         self._stage("metrics", clock)
 
     def _after_refusal(self, batch: Sequence[Message]) -> bool:
@@ -437,7 +447,7 @@ class Worker:
             else:
                 self.metrics.sink_retries.inc()
             log.warning("a batch of %d messages did not commit (%s: %s); applying it again from the stored offsets",
-                        len(in_flight.batch), type(exc).__name__, exc)  # fmt: skip
+                        in_flight.size, type(exc).__name__, exc)  # fmt: skip
             if rewind:
                 await self._retrying("rewind", self.fetcher.rewind)
             return False
@@ -451,17 +461,6 @@ class Worker:
         current = await load_tasks(conn, touched_tasks(decoded))
         seen = await seen_reports(conn, report_ids(decoded))
         return apply_reports(self.catalog, decoded, current, seen, now)
-
-    def _record_tasks(self, tasks: TaskBatch) -> None:
-        metrics = self.metrics
-        metrics.task_reports.labels("accepted").inc(tasks.accepted)
-        metrics.task_reports.labels("repeated").inc(tasks.repeated)
-        metrics.task_reports.labels("older").inc(tasks.older)
-        metrics.task_reports.labels("rejected").inc(len(tasks.dead_letters))
-        for letter in tasks.dead_letters:
-            metrics.dead_letters.labels(letter.reason).inc()
-        for alert in tasks.alerts:
-            metrics.task_alerts.labels("raised" if alert.decision.raised else "resolved").inc()
 
     async def _unstorable(self, message: Message, exc: Exception) -> None:
         """Dead-letter a record the database refuses, with the database's reason, and move past it."""
@@ -584,7 +583,7 @@ class Worker:
         ends = {tp: start if start is not None else 0 for tp, start in starts.items()}
         await self._write(Checkpoint(self.config.group, starts, ends, self._params(task_rows(swept))))
         self.fetcher.committed(ends)
-        self._record_tasks(swept)
+        record_tasks(self.metrics, swept)
         log.info("sweep: %d tasks evaluated, %d task alerts", len(tasks), len(swept.alerts))
 
     # -- connections, metrics, shutdown ------------------------------------------------------------------------
@@ -657,36 +656,6 @@ class Worker:
         now = time.perf_counter()
         self.metrics.batch_stage.labels(stage).observe(now - since)
         return now
-
-    def _record(self, batch: Sequence[Message], result: BatchResult, written: int, state_rows: int) -> None:
-        metrics = self.metrics
-        topics = self.config.topics
-        roles = {topics.rollup: "rollup", topics.task_reports: "task_reports"}
-        for topic, count in Counter(map(attrgetter("topic"), batch)).items():
-            metrics.messages.labels(roles.get(topic, "observations")).inc(count)
-        metrics.observations.labels("accepted").inc(result.accepted)
-        metrics.observations.labels("quarantined").inc(len(result.quarantined))
-        for _, obs, problem in result.quarantined:
-            log.warning("quarantined: %s %s %s at %s (%s): %s", obs.unit, obs.metric, obs.id, obs.ts, problem.reason,
-                        problem.detail_en)  # fmt: skip
-        metrics.observations.labels("rejected").inc(len(result.dead_letters))
-        metrics.observations.labels("repeated").inc(result.repeated)
-        metrics.observations.labels("revised").inc(len(result.revised))
-        for obs in result.revised:
-            log.info("revised: %s %s %s at %s, revision %d", obs.unit, obs.metric, obs.kind, obs.ts, obs.revision)
-        for letter in result.dead_letters:
-            metrics.dead_letters.labels(letter.reason).inc()
-        for alert in result.alerts:
-            metrics.alerts.labels("raised" if alert.decision.raised else "resolved").inc()
-        for card in result.scorecards:
-            metrics.observe_scorecard(card)
-        metrics.batch_size.observe(len(batch))
-        metrics.sink_rows.inc(written)
-        metrics.state_writes.inc(state_rows)
-        metrics.last_batch.set(time.time())
-        if result.rows:
-            newest = max(r.ts for r in result.rows)
-            metrics.latency.observe(max(0.0, (dt.datetime.now(dt.UTC) - newest).total_seconds()))
 
     async def _close(self) -> None:
         await self._settle(rewind=False)
