@@ -1,7 +1,9 @@
 """memory: the worker's resident memory after N and 5N events, and over a soak at a steady rate.
 
-One worker (memory store, the 500-unit synthetic catalog) drains N preloaded observations, then 4N more; its RSS
-(psutil) is read at lag 0 each time. Then a soak of ``--minutes`` at ``--rate`` observations/s with ``ts`` = now,
+One worker (memory store, the 500-unit synthetic catalog) drains 5N preloaded observations; its RSS (psutil) is read
+once it has committed N and at lag 0. All of them are preloaded, so the consumer's prefetch buffers and the
+worker's batches are as full at N as at 5N (N defaults to 100,000, a full batch: a smaller N read after a first
+batch of N alone compares a small batch's memory with a full one's). Then a soak of ``--minutes`` at ``--rate`` observations/s with ``ts`` = now,
 RSS sampled every 5 s. Headline: RSS after 5N; anchor: RSS after N (ratio 1.0 = flat). The worker's state is per
 unit, metric and year (no time windows), so it grows with units × metrics, not with events.
 
@@ -49,7 +51,7 @@ from index_engine.observation import Observation
 MB = 1024 * 1024
 
 
-def run(events: int = 10_000, minutes: float = 1.0, rate: float = 200.0, units: int = 500) -> Result:
+def run(events: int = 100_000, minutes: float = 1.0, rate: float = 200.0, units: int = 500) -> Result:
     """Measure RSS at N, 5N and over the soak."""
     home = Path(tempfile.mkdtemp(prefix="qndti-bench-memory-"))
     try:
@@ -59,14 +61,12 @@ def run(events: int = 10_000, minutes: float = 1.0, rate: float = 200.0, units: 
         with stack() as s:
             prefix = f"bench{uuid.uuid4().hex[:6]}"
             topics = create_topics(s.bootstrap, prefix)
-            asyncio.run(preload(s.bootstrap, topics.observations, encoded[:events]))
+            asyncio.run(preload(s.bootstrap, topics.observations, encoded))
             worker = Worker.make(s, s.fresh_database(), prefix, home, home / "catalog").start()
             try:
-                log(f"worker drains {events:,} events")
-                wait_drained(worker, s.bootstrap, topics, events, timeout=3600)
+                log(f"worker drains {5 * events:,} events, RSS read after {events:,}")
+                wait_committed(worker, events, timeout=3600)
                 rss_n = worker.rss()
-                log(f"worker drains {4 * events:,} more")
-                asyncio.run(preload(s.bootstrap, topics.observations, encoded[events:]))
                 wait_drained(worker, s.bootstrap, topics, 5 * events, timeout=3600)
                 rss_5n = worker.rss()
                 samples: list[int] = []
@@ -196,13 +196,13 @@ def one_unit(events: int = 1_000_000, unit: str = "HALONG") -> Result:
 
 if __name__ == "__main__":
     p = parser(__doc__)
-    p.add_argument("--events", type=int, default=10_000, help="N")
+    p.add_argument("--events", type=int, help="N (default 100,000; with --one-unit 1,000,000)")
     p.add_argument("--minutes", type=float, default=1.0, help="soak length (0: no soak)")
     p.add_argument("--rate", type=float, default=200.0, help="soak events/s")
     p.add_argument("--units", type=int, default=500)
     p.add_argument("--one-unit", action="store_true", help="N deltas (default 1,000,000) to one unit instead")
     args = p.parse_args()
     if args.one_unit:
-        emit(one_unit(args.events if args.events != 10_000 else 1_000_000), args.json)
+        emit(one_unit(args.events or 1_000_000), args.json)
     else:
-        emit(run(args.events, args.minutes, args.rate, args.units), args.json)
+        emit(run(args.events or 100_000, args.minutes, args.rate, args.units), args.json)
