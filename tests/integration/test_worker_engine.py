@@ -200,6 +200,13 @@ def counted_deltas(url: str) -> int:
     return int(row[0]) if row else 0
 
 
+def province_holds_halong(url: str) -> bool:
+    """Whether the province has stored HALONG's inputs (applied one batch after HALONG's own deltas)."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT count(*) FROM dti.state_contribution WHERE child_code = 'HALONG'").fetchone()
+    return bool(row and row[0])
+
+
 def test_one_unit_with_a_year_of_event_level_deltas_is_exact_and_its_state_stays_flat(
     stack: StackInfo, topics: Topics, database_url: str, worker_factory: Callable[..., WorkerProcess]
 ) -> None:
@@ -219,7 +226,11 @@ def test_one_unit_with_a_year_of_event_level_deltas_is_exact_and_its_state_stays
     # to 64 MiB) and the batches it holds are as full at the first reading as at the last: RSS keeps its peak.
     asyncio.run(send_raw(stack.kafka_bootstrap, topics.observations, stream))
     worker = worker_factory().start()
-    wait_until(lambda: counted_deltas(database_url) >= EARLY_DELTAS, 300, "the first 100,000 deltas counted")
+    wait_until(
+        lambda: counted_deltas(database_url) >= EARLY_DELTAS and province_holds_halong(database_url),
+        300,
+        "the first 100,000 deltas counted and their inputs stored by the province",
+    )
     with psycopg.connect(database_url) as conn:
         state_early = conn.execute(STATE_ROWS).fetchone()
     memory_early = rss(worker)
