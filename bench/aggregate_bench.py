@@ -220,7 +220,7 @@ def quix(bootstrap: str, topic: str, catalog: Catalog, events: int, home: Path) 
     return {"per_s": events / seconds, "per_cpu_s": events / cpu, "seconds": seconds}
 
 
-def run(events: int = 300_000, units: int = 500) -> Result:
+def run(events: int = 1_000_000, units: int = 500) -> Result:
     """Run the worker, the plain loop, the processor loop and Quix Streams on the same preloaded topic."""
     home = Path(tempfile.mkdtemp(prefix="qndti-bench-aggregate-"))
     try:
@@ -304,7 +304,7 @@ def run(events: int = 300_000, units: int = 500) -> Result:
 if __name__ == "__main__":
     p = parser(__doc__)
     p.add_argument(
-        "--events", type=int, default=300_000, help="observations to preload (above a batch; the full run: 1,000,000)"
+        "--events", type=int, default=1_000_000, help="observations to preload (several batches)"
     )
     p.add_argument("--units", type=int, default=500)
     args = p.parse_args()

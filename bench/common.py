@@ -444,7 +444,7 @@ class Drain:
         if self.before >= events:
             raise ValueError(
                 f"the worker's first batch took all {events:,} events, so no rate can be measured after it:"
-                " give more events than a batch holds (QNDTI_WORKER_BATCH_SIZE, 100,000 by default)"
+                " give more events than a batch holds (QNDTI_WORKER_BATCH_SIZE, 200,000 by default)"
             )
         return (events - self.before) / (self.last - self.first)
 

@@ -165,7 +165,7 @@ def worker_latencies(url: str, source: str) -> list[float]:
     return [r[0] for r in rows]
 
 
-def run(seconds: float = 60.0, max_rate: float | None = None, calibrate: int = 300_000, units: int = 500) -> Result:
+def run(seconds: float = 60.0, max_rate: float | None = None, calibrate: int = 1_000_000, units: int = 500) -> Result:
     """Calibrate (unless given), then 50% and 80% phases."""
     home = Path(tempfile.mkdtemp(prefix="qndti-bench-latency-"))
     try:
@@ -239,7 +239,7 @@ if __name__ == "__main__":
     p = parser(__doc__)
     p.add_argument("--seconds", type=float, default=60.0, help="length of each load phase")
     p.add_argument("--max-rate", type=float, help="the worker's maximum events/s (default: measured first)")
-    p.add_argument("--calibrate", type=int, default=300_000, help="preloaded events to measure the maximum")
+    p.add_argument("--calibrate", type=int, default=1_000_000, help="preloaded events to measure the maximum")
     p.add_argument("--units", type=int, default=500)
     args = p.parse_args()
     emit(run(args.seconds, args.max_rate, args.calibrate, args.units), args.json)

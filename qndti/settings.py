@@ -113,7 +113,7 @@ class Settings(BaseSettings):
     worker_id: str = Field("qndti-worker", description="The workers' consumer group (offsets are kept under it).")
     worker_web_host: str = Field("127.0.0.1", description="Address of the worker's /metrics and /healthz.")
     worker_web_port: int = Field(6066, description="Port of the worker's /metrics and /healthz.")
-    worker_batch_size: int = Field(100_000, ge=1, description="Most messages the worker takes in one batch.")
+    worker_batch_size: int = Field(200_000, ge=1, description="Most messages the worker takes in one batch.")
     worker_batch_within: float = Field(
         0.5, gt=0, description="Seconds a worker's fetch waits for records when none are waiting."
     )

@@ -3,7 +3,7 @@
 Two CPython defaults together cost the worker about a tenth of its throughput (`bench/README.md`, 1,000,000 events):
 
 - **The cyclic garbage collector.** By default it runs a young collection every 700 new container objects, and
-  every so often a full one over everything alive: the unit states, the catalog. A batch of 100,000 events
+  every so often a full one over everything alive: the unit states, the catalog. A batch of 200,000 events
   allocates millions of short-lived objects (records, rows, parameters) with no reference cycles among them.
   :func:`tune` freezes what is alive at start (the catalog, the modules: never collected again) and starts a
   young collection every 50,000 objects instead.

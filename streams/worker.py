@@ -86,7 +86,7 @@ class WorkerConfig:
     partitions: int = 4
     web_host: str = "127.0.0.1"
     web_port: int = 6066
-    batch_size: int = 100_000
+    batch_size: int = 200_000
     batch_wait: float = 0.5
     """Seconds a fetch waits for records when none are buffered."""
     bucket: dt.timedelta = dt.timedelta(hours=1)
