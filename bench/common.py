@@ -32,6 +32,14 @@ if str(REPO) not in sys.path:
 
 from index_engine.catalog import CATALOG_ROOT, DEFAULT_VERSION, Catalog, load_catalog  # noqa: E402
 from index_engine.observation import Observation, encode_observation  # noqa: E402
+from qndti.settings import Settings  # noqa: E402
+
+
+
+def batch_size() -> int:
+    """The most messages a bench's worker takes in one batch: ``QNDTI_WORKER_BATCH_SIZE``, else the default."""
+    default = Settings.model_fields["worker_batch_size"].default
+    return int(os.environ.get("QNDTI_WORKER_BATCH_SIZE", default))
 
 
 @dataclasses.dataclass
@@ -444,7 +452,7 @@ class Drain:
         if self.before >= events:
             raise ValueError(
                 f"the worker's first batch took all {events:,} events, so no rate can be measured after it:"
-                " give more events than a batch holds (QNDTI_WORKER_BATCH_SIZE, 200,000 by default)"
+                f" give more events than a batch holds ({batch_size():,}, QNDTI_WORKER_BATCH_SIZE)"
             )
         return (events - self.before) / (self.last - self.first)
 

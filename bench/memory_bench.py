@@ -2,9 +2,9 @@
 
 One worker (memory store, the 500-unit synthetic catalog) drains 5N preloaded observations; its RSS (psutil) is read
 once it has committed N and at lag 0. All of them are preloaded, so the consumer's prefetch buffers and the
-worker's batches are as full at N as at 5N (N defaults to 200,000, a full batch: a smaller N read after a first
-batch of N alone compares a small batch's memory with a full one's). Then a soak of ``--minutes`` at ``--rate`` observations/s with ``ts`` = now,
-RSS sampled every 5 s. Headline: RSS after 5N; anchor: RSS after N (ratio 1.0 = flat). The worker's state is per
+worker's batches are as full at N as at 5N (N defaults to the worker's batch size, a full batch: a smaller N read
+after a first batch of N alone compares a small batch's memory with a full one's). Then a soak of ``--minutes`` at
+``--rate`` observations/s with ``ts`` = now, RSS sampled every 5 s. Headline: RSS after 5N; anchor: RSS after N (ratio 1.0 = flat). The worker's state is per
 unit, metric and year (no time windows), so it grows with units × metrics, not with events.
 
 With ``--one-unit``: one unit receives N event-level deltas (``fee.paid``, 2 % of them repeated ids), as a city's
@@ -32,6 +32,7 @@ from common import (
     Plausible,
     Result,
     Worker,
+    batch_size,
     create_topics,
     emit,
     generated,
@@ -51,7 +52,7 @@ from index_engine.observation import Observation
 MB = 1024 * 1024
 
 
-def run(events: int = 200_000, minutes: float = 1.0, rate: float = 200.0, units: int = 500) -> Result:
+def run(events: int, minutes: float = 1.0, rate: float = 200.0, units: int = 500) -> Result:
     """Measure RSS at N, 5N and over the soak."""
     home = Path(tempfile.mkdtemp(prefix="qndti-bench-memory-"))
     try:
@@ -196,7 +197,7 @@ def one_unit(events: int = 1_000_000, unit: str = "HALONG") -> Result:
 
 if __name__ == "__main__":
     p = parser(__doc__)
-    p.add_argument("--events", type=int, help="N (default 200,000; with --one-unit 1,000,000)")
+    p.add_argument("--events", type=int, help="N (default: the worker's batch size; with --one-unit 1,000,000)")
     p.add_argument("--minutes", type=float, default=1.0, help="soak length (0: no soak)")
     p.add_argument("--rate", type=float, default=200.0, help="soak events/s")
     p.add_argument("--units", type=int, default=500)
@@ -205,4 +206,4 @@ if __name__ == "__main__":
     if args.one_unit:
         emit(one_unit(args.events or 1_000_000), args.json)
     else:
-        emit(run(args.events or 200_000, args.minutes, args.rate, args.units), args.json)
+        emit(run(args.events or batch_size(), args.minutes, args.rate, args.units), args.json)
