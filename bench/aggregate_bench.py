@@ -148,6 +148,7 @@ async def store(s: Stack, url: str, batches: list[list[Observation]]) -> tuple[f
 
     async with await psycopg.AsyncConnection.connect(url) as conn:
         await prepare(conn, "copy")
+        repeating: set[str] = set()
         before, started = s.cpu_seconds()["postgres"], time.perf_counter()
         for batch in batches:
             deltas = {
@@ -157,7 +158,7 @@ async def store(s: Stack, url: str, batches: list[list[Observation]]) -> tuple[f
             }
             # No offsets: only the rows and the delta figures, through the worker's own commit.
             params = table_params(batch, dt.timedelta(hours=1))
-            await Checkpoint("storage-floor", {}, {}, params, deltas).commit(conn, "copy")
+            await Checkpoint("storage-floor", {}, {}, params, deltas).commit(conn, "copy", repeating)
         return time.perf_counter() - started, s.cpu_seconds()["postgres"] - before
 
 

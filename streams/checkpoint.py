@@ -51,18 +51,19 @@ class Checkpoint:
     """The batch's rows, made ready to write (:func:`streams.sink.table_params`) before the commit starts."""
     deltas: Mapping[str, tuple[str, Counted]] = field(default_factory=dict)
 
-    async def commit(self, conn: Connection, mode: SinkMode) -> int:
+    async def commit(self, conn: Connection, mode: SinkMode, repeating: set[str] | None = None) -> int:
         """Write the rows and advance the offsets in one transaction of their own; return the rows sent."""
         async with conn.transaction():
-            return await self.write(conn, mode)
+            return await self.write(conn, mode, repeating)
 
-    async def write(self, conn: Connection, mode: SinkMode) -> int:
+    async def write(self, conn: Connection, mode: SinkMode, repeating: set[str] | None = None) -> int:
         """Advance the offsets, write the rows and the delta figures inside the caller's transaction.
 
-        Returns the rows sent.
+        Returns the rows sent. ``repeating`` is the writer's record of insert-only tables whose last batch held
+        stored keys (:func:`streams.sink.write_params`).
         """
         await _advance(conn, self.group, self.starts, self.ends)
-        written = await write_params(conn, self.params, mode)
+        written = await write_params(conn, self.params, mode, repeating)
         taken = await store_deltas(conn, self.deltas)
         if taken != len(self.deltas):
             raise AlreadyCounted(f"{len(self.deltas) - taken} delta figures were counted by another worker")

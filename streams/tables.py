@@ -109,6 +109,10 @@ class Table:
         """COPY of a batch into the staging table."""
         return f"COPY {self.stage} ({self.names}) FROM STDIN (FORMAT BINARY)"
 
+    def copy_straight(self) -> str:
+        """COPY of a batch straight into the table (insert-only tables, when none of its keys is stored yet)."""
+        return f"COPY {self.name} ({self.names}) FROM STDIN (FORMAT BINARY)"
+
     def _conflict(self) -> str:
         key = ", ".join(f'"{c}"' for c in self.key)
         if not self.updates:
@@ -133,12 +137,16 @@ class Table:
     def batch(self, rows: Sequence[Any], bucket: dt.timedelta) -> list[Params]:
         """The parameters of ``rows``, one per key: the newest version wins, else the last row given.
 
-        A table that never updates gets every row: the database keeps the first of a key and skips the others
-        (``DO NOTHING``), as it does for a key stored by an earlier batch.
+        A table that never updates keeps the first row of a key, as the database does with a key stored by an
+        earlier batch (``DO NOTHING``).
         """
-        if not self.updates:
-            return [self.params(row, bucket) for row in rows]
         width = len(self.key)
+        if not self.updates:
+            first: dict[Params, Params] = {}
+            for row in rows:
+                params = self.params(row, bucket)
+                first.setdefault(params[:width], params)
+            return list(first.values())
         newest: dict[Params, Params] = {}
         if self.versioned:
             # The version is the last column of versioned tables.

@@ -149,6 +149,9 @@ class Worker:
         """Unit states of the assigned partitions, loaded on first use; dropped on rebalance and on any failure."""
         self.committer = Committer(self._connect_writer)
         """Writes every batch, on a thread of its own."""
+        self._repeating: set[str] = set()
+        """Insert-only tables whose last batch held keys stored before (:func:`streams.sink.write_params`); only
+        the committer's thread touches it."""
         self._reader_conn: Connection | None = None
         """The connection batches read state through while the batch before commits."""
         self._in_flight: InFlight | None = None
@@ -486,10 +489,10 @@ class Worker:
 
     async def _write(self, checkpoint: Checkpoint) -> int:
         """Commit ``checkpoint`` in one transaction, on the committer's thread; return the rows sent."""
-        mode = self.config.sink_mode
+        mode, repeating = self.config.sink_mode, self._repeating
         with self.metrics.sink_seconds.time():
             written: int = await self.committer.run(
-                lambda conn: checkpoint.commit(conn, mode), self.config.database_timeout
+                lambda conn: checkpoint.commit(conn, mode, repeating), self.config.database_timeout
             )
         return written
 
