@@ -1,1 +1,1 @@
-"""The Faust worker of QN-DTI Monitor: agents, state, the database sink and schema, web views."""
+"""The worker of QN-DTI Monitor: batches from Kafka, unit state as rows, the database sink and schema, web views."""

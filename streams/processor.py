@@ -1,4 +1,4 @@
-"""One batch of messages in, state changes and outputs out: the worker's logic without Faust or I/O.
+"""One batch of messages in, state changes and outputs out: the worker's logic without I/O.
 
 Messages come from two co-partitioned topics keyed by unit code: ``qndti.observations`` (Observation v1 from
 connectors) and ``qndti.rollup`` (children's indicator inputs sent to their parent). The worker

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import ssl
 import subprocess
 from pathlib import Path
@@ -12,6 +14,7 @@ from typer.testing import CliRunner
 
 from qndti.cli import app
 from qndti.settings import Settings, UnknownSettingError, check_environment, unknown_variables
+from streams.worker import WorkerConfig
 
 PASSWORD = "s3cr3t-Kafka-pw"  # noqa: S105 - a test value
 DEFAULT = "mật khẩu mặc định của ví dụ / the password is an example's default"
@@ -174,3 +177,27 @@ def test_the_worker_refuses_a_default_password_at_start() -> None:
     assert result.exit_code == 2
     assert f"QNDTI_DATABASE_URL: {DEFAULT}; {ADVICE}" in " ".join(result.output.split())
     assert "change-me" not in result.output
+
+
+# WorkerConfig's field: the setting `qndti worker` passes to it (qndti/commands/worker.py).
+WORKER_SETTINGS = {
+    "partitions": "partitions",
+    "web_host": "worker_web_host",
+    "web_port": "worker_web_port",
+    "sink_mode": "sink_mode",
+    "store_observations": "store_observations",
+    "batch_size": "worker_batch_size",
+    "batch_wait": "worker_batch_within",
+    "stale_interval": "worker_stale_interval",
+    "retry_budget": "worker_retry_budget",
+    "database_timeout": "worker_database_timeout",
+    "session_timeout": "worker_session_timeout",
+}
+
+
+def test_the_worker_s_own_defaults_are_the_settings_defaults() -> None:
+    # streams cannot read the settings (dependencies run from qndti to streams): the defaults are written twice.
+    own = {f.name: f.default for f in dataclasses.fields(WorkerConfig) if f.name in WORKER_SETTINGS}
+    assert own == {name: Settings.model_fields[setting].default for name, setting in WORKER_SETTINGS.items()}
+    bucket = next(f.default for f in dataclasses.fields(WorkerConfig) if f.name == "bucket")
+    assert bucket == dt.timedelta(minutes=Settings.model_fields["bucket_minutes"].default)
