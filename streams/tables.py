@@ -137,16 +137,12 @@ class Table:
     def batch(self, rows: Sequence[Any], bucket: dt.timedelta) -> list[Params]:
         """The parameters of ``rows``, one per key: the newest version wins, else the last row given.
 
-        A table that never updates keeps the first row of a key, as the database does with a key stored by an
-        earlier batch (``DO NOTHING``).
+        A table that never updates gets every row: the database keeps the first of a key and skips the others
+        (``DO NOTHING``), as it does for a key stored by an earlier batch.
         """
-        width = len(self.key)
         if not self.updates:
-            first: dict[Params, Params] = {}
-            for row in rows:
-                params = self.params(row, bucket)
-                first.setdefault(params[:width], params)
-            return list(first.values())
+            return [self.params(row, bucket) for row in rows]
+        width = len(self.key)
         newest: dict[Params, Params] = {}
         if self.versioned:
             # The version is the last column of versioned tables.

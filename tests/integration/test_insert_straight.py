@@ -58,14 +58,16 @@ def test_a_repeated_key_sends_its_batch_the_staged_way_and_loses_nothing(databas
     seen = write_batches(
         database_url,
         [
-            [obs(1), obs(2), obs(1, value=9.0)],  # a key twice in one batch: the first is kept, copied straight
+            [obs(1), obs(2)],  # copied straight in
             [metric, obs(2, value=5.0), obs(3)],  # obs-2 is stored: this copy is undone, the batch staged
             [obs(4)],  # staged once more: it holds no stored key, so the next is copied straight
-            [obs(5)],
+            [obs(5), obs(6), obs(5, value=9.0)],  # a key twice in one batch fails the copy too
+            [obs(7)],
+            [obs(8)],
         ],
     )
-    assert seen == [(set(), 0), ({OBSERVATION}, 2), (set(), 1), (set(), 0)]
-    assert stored(database_url) == {"obs-1": 1.0, "obs-2": 1.0, "obs-3": 1.0, "obs-4": 1.0, "obs-5": 1.0}
+    assert seen == [(set(), 0), ({OBSERVATION}, 2), (set(), 1), ({OBSERVATION}, 3), (set(), 1), (set(), 0)]
+    assert stored(database_url) == {f"obs-{n}": 1.0 for n in range(1, 9)}
     with psycopg.connect(database_url) as conn:
         # Written before the undone copy, in the same transaction: the savepoint left it in place.
         kept = conn.execute("SELECT value FROM dti.metric_value WHERE unit_code = 'HALONG'").fetchall()

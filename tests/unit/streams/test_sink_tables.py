@@ -50,11 +50,3 @@ def test_upserts_guard_versions_and_stamp_the_write_time() -> None:
     assert values.upsert_values().count("%s") == len(values.columns)
     assert TABLES[Observation].upsert_staged().endswith('ON CONFLICT ("id", "ts") DO NOTHING')
     assert "version" not in TABLES[AlertRow].upsert_staged()
-
-
-def test_insert_only_rows_keep_the_first_given_per_key() -> None:
-    def obs(id_: str, value: float) -> Observation:
-        return Observation(id=id_, source="test", metric="m", unit="QN", ts=T, kind="gauge", value=value)
-
-    params = TABLES[Observation].batch([obs("o-1", 1.0), obs("o-1", 2.0), obs("o-2", 3.0)], HOUR)
-    assert [(p[0], p[6]) for p in params] == [("o-1", 1.0), ("o-2", 3.0)]
