@@ -105,8 +105,8 @@ async def _insert_straight(conn: Connection, table: Table, params: list[Params])
 
     COPY has no ``ON CONFLICT``: a key the table holds already, or a key twice in ``params``, fails it, and the
     savepoint around it undoes only this copy (the caller then writes the rows the staged way, which keeps the
-    first row of each key). Without staging table and
-    upsert, the database does about a third less work per observation.
+    first row of each key). Without staging table and upsert, the database does about a third less work per
+    observation.
     """
     try:
         async with conn.transaction(), conn.cursor() as cur:
