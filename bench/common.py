@@ -35,11 +35,9 @@ from index_engine.observation import Observation, encode_observation  # noqa: E4
 from qndti.settings import Settings  # noqa: E402
 
 
-
 def batch_size() -> int:
-    """The most messages a bench's worker takes in one batch: ``QNDTI_WORKER_BATCH_SIZE``, else the default."""
-    default = Settings.model_fields["worker_batch_size"].default
-    return int(os.environ.get("QNDTI_WORKER_BATCH_SIZE", default))
+    """The most messages a bench's worker takes in one batch, read from the environment as the worker reads it."""
+    return Settings().worker_batch_size
 
 
 @dataclasses.dataclass

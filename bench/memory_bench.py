@@ -4,8 +4,9 @@ One worker (memory store, the 500-unit synthetic catalog) drains 5N preloaded ob
 once it has committed N and at lag 0. All of them are preloaded, so the consumer's prefetch buffers and the
 worker's batches are as full at N as at 5N (N defaults to the worker's batch size, a full batch: a smaller N read
 after a first batch of N alone compares a small batch's memory with a full one's). Then a soak of ``--minutes`` at
-``--rate`` observations/s with ``ts`` = now, RSS sampled every 5 s. Headline: RSS after 5N; anchor: RSS after N (ratio 1.0 = flat). The worker's state is per
-unit, metric and year (no time windows), so it grows with units × metrics, not with events.
+``--rate`` observations/s with ``ts`` = now, RSS sampled every 5 s. Headline: RSS after 5N; anchor: RSS after N
+(ratio 1.0 = flat). The worker's state is per unit, metric and year (no time windows), so it grows with
+units × metrics, not with events.
 
 With ``--one-unit``: one unit receives N event-level deltas (``fee.paid``, 2 % of them repeated ids), as a city's
 year of fee payments would. All of them are preloaded, so the consumer's prefetch buffers are as full when the

@@ -197,7 +197,8 @@ WORKER_SETTINGS = {
 
 def test_the_worker_s_own_defaults_are_the_settings_defaults() -> None:
     # streams cannot read the settings (dependencies run from qndti to streams): the defaults are written twice.
-    own = {f.name: f.default for f in dataclasses.fields(WorkerConfig) if f.name in WORKER_SETTINGS}
-    assert own == {name: Settings.model_fields[setting].default for name, setting in WORKER_SETTINGS.items()}
-    bucket = next(f.default for f in dataclasses.fields(WorkerConfig) if f.name == "bucket")
-    assert bucket == dt.timedelta(minutes=Settings.model_fields["bucket_minutes"].default)
+    own = {f.name: f.default for f in dataclasses.fields(WorkerConfig)}
+    assert {name: own[name] for name in WORKER_SETTINGS} == {
+        name: Settings.model_fields[setting].default for name, setting in WORKER_SETTINGS.items()
+    }
+    assert own["bucket"] == dt.timedelta(minutes=Settings.model_fields["bucket_minutes"].default)
